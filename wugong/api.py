@@ -1,0 +1,49 @@
+"""The JSON API at /api/v1/ (django-ninja). OpenAPI at /api/v1/openapi.json."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from wugong.core.errors import DomainError
+from wugong.people.api import router as people_router
+from wugong.people.signin import api_token_user
+from wugong.places.api import router as places_router
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """The browser's session; CSRF is checked on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="Wugong API",
+    version="1",
+    description="五共 — places, households and people (scoped and masked), sign-in.",
+    auth=[BearerToken(), SessionCookie()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": exc.code, "detail": str(exc), "field": exc.field}, status=exc.status
+    )
+
+
+api.add_router("/", people_router)
+api.add_router("/places", places_router)

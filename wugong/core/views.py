@@ -1,0 +1,58 @@
+"""Home pages, health probes, display preferences and the audit trail."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from wugong.core.context_processors import LARGE_TEXT_COOKIE
+from wugong.core.selectors import audit_events, home_summary
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's home page; the public landing page for visitors."""
+    if not request.user.is_authenticated:
+        return render(request, "core/landing.html")
+    return render(request, "core/home.html", home_summary(viewer=request.viewer))
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    """Switch large-text high-contrast mode (长辈模式) on or off; kept in a cookie."""
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = "/"
+    response = redirect(target)
+    large = request.POST.get("large") == "1"
+    response.set_cookie(
+        LARGE_TEXT_COOKIE, "1" if large else "0", max_age=365 * 86400, samesite="Lax", httponly=True
+    )
+    return response
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    if not viewer.has_rule("audit.view"):
+        raise PermissionDenied
+    page = Paginator(audit_events(viewer=viewer), 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"page": page})

@@ -1,0 +1,218 @@
+"""Named permission rules (权限规则) and the scope of each viewer.
+
+A rule names an action; it is granted by a set of roles. A viewer may perform it on a target
+only through an assignment whose role grants the rule *and* whose scope holds the target: a
+cadre of one village never reaches another village's households. Every page, API call and
+export asks these rules; ``tests/test_rules_matrix.py`` covers every role against every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from wugong.people.roles import (
+    ASSIGNABLE_BY,
+    CADRE_ROLES,
+    ROLE_SCOPE,
+    SUPERVISOR_ROLES,
+    Role,
+    Scope,
+)
+from wugong.places.paths import subtree_q
+
+if TYPE_CHECKING:
+    from wugong.people.models import Household, Person
+    from wugong.places.models import Place
+
+ALL_ROLES = frozenset(Role.values)
+
+RULES: dict[str, frozenset[str]] = {
+    # See a household, its members and its non-sensitive tags (masked identity data).
+    "household.view": ALL_ROLES,
+    # Add or change households, members and tags; record for a resident (代录).
+    "household.edit": frozenset(CADRE_ROLES | {Role.GRID_WORKER, Role.SYSTEM_ADMIN}),
+    # Unmask ID numbers, phones, and health/hardship tags (each look is logged).
+    "person.view_sensitive": frozenset(
+        {Role.VILLAGE_CADRE, Role.COMMUNITY_CADRE, Role.GRID_WORKER}
+    ),
+    # Upload a roster of households (.xlsx).
+    "roster.import": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Download the households in scope (.xlsx).
+    "roster.export": frozenset(CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    # Browse places and their figures.
+    "place.view": ALL_ROLES,
+    # Add places and micro-grids below one's own place.
+    "place.manage": frozenset(
+        {
+            Role.VILLAGE_CADRE,
+            Role.COMMUNITY_CADRE,
+            Role.COUNTY_SUPERVISOR,
+            Role.CITY_SUPERVISOR,
+            Role.SYSTEM_ADMIN,
+        }
+    ),
+    # Hand out roles at or below one's place (which roles: ASSIGNABLE_BY).
+    "role.assign": frozenset(ASSIGNABLE_BY),
+    # Read the audit trail of a place.
+    "audit.view": frozenset(CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    # Read who looked at whose sensitive data (oversight, not the lookers themselves).
+    "sensitive_log.view": frozenset(SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    role: str
+    place_id: int
+    place_path: str
+    grid_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, with the assignments that give them scope. Built once per request."""
+
+    user_id: int | None
+    person_id: int | None
+    household_id: int | None
+    assignments: tuple[Assignment, ...] = field(default_factory=tuple)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def roles(self) -> set[str]:
+        return {a.role for a in self.assignments}
+
+    def granting(self, rule: str) -> list[Assignment]:
+        allowed = RULES[rule]
+        return [a for a in self.assignments if a.role in allowed]
+
+    def has_rule(self, rule: str) -> bool:
+        """The viewer holds the rule somewhere (not yet: on a given target)."""
+        return bool(self.granting(rule))
+
+    # --- targets -----------------------------------------------------------------------------
+    def can_household(self, rule: str, household: Household) -> bool:
+        return any(self._holds_household(a, household) for a in self.granting(rule))
+
+    def can_person(self, rule: str, person: Person) -> bool:
+        if rule == "household.view" and person.id == self.person_id:
+            return True
+        household = person.household
+        return household is not None and self.can_household(rule, household)
+
+    def can_place(self, rule: str, place: Place) -> bool:
+        return any(self._holds_place(a, place) for a in self.granting(rule))
+
+    def can_assign(self, role: str, place: Place) -> bool:
+        return any(
+            role in ASSIGNABLE_BY.get(a.role, set()) and self._holds_place(a, place)
+            for a in self.granting("role.assign")
+        )
+
+    # --- querysets ---------------------------------------------------------------------------
+    def household_q(self, rule: str = "household.view") -> Q:
+        """A filter on Household for every household this viewer may ``rule``."""
+        q = Q(pk__in=[])
+        for a in self.granting(rule):
+            q |= self._household_q(a)
+        return q
+
+    def place_q(self, rule: str = "place.view") -> Q:
+        """A filter on Place: subtrees of place-scoped roles, the place of one's own household
+        or grid for the others."""
+        q = Q(pk__in=[])
+        for a in self.granting(rule):
+            scope = ROLE_SCOPE[a.role]
+            if scope == Scope.EVERYTHING:
+                return Q()
+            q |= subtree_q(a.place_path) if scope == Scope.PLACE else Q(pk=a.place_id)
+        return q
+
+    def path_q(self, rule: str, field_name: str = "place_path") -> Q:
+        """A filter on any row carrying a place path: place-scoped assignments only."""
+        q = Q(pk__in=[])
+        for a in self.granting(rule):
+            scope = ROLE_SCOPE[a.role]
+            if scope == Scope.EVERYTHING:
+                return Q()
+            if scope == Scope.PLACE:
+                q |= subtree_q(a.place_path, field_name)
+        return q
+
+    # --- internals ---------------------------------------------------------------------------
+    def _household_q(self, a: Assignment) -> Q:
+        scope = ROLE_SCOPE[a.role]
+        if scope == Scope.EVERYTHING:
+            return Q()
+        if scope == Scope.PLACE:
+            return subtree_q(a.place_path, "place_path")
+        if scope == Scope.GRID:
+            return Q(grid_id=a.grid_id) if a.grid_id else Q(pk__in=[])
+        if scope == Scope.NEIGHBOURS:
+            return Q(pk=self.household_id) | Q(centre_id=self.household_id)
+        return Q(pk=self.household_id) if self.household_id else Q(pk__in=[])
+
+    def _holds_household(self, a: Assignment, h: Household) -> bool:
+        scope = ROLE_SCOPE[a.role]
+        if scope == Scope.EVERYTHING:
+            return True
+        if scope == Scope.PLACE:
+            return h.place_path.startswith(a.place_path)
+        if scope == Scope.GRID:
+            return a.grid_id is not None and h.grid_id == a.grid_id
+        if scope == Scope.NEIGHBOURS:
+            return self.household_id is not None and self.household_id in (h.pk, h.centre_id)
+        return self.household_id is not None and h.pk == self.household_id
+
+    def _holds_place(self, a: Assignment, place: Place) -> bool:
+        scope = ROLE_SCOPE[a.role]
+        if scope == Scope.EVERYTHING:
+            return True
+        if scope == Scope.PLACE:
+            return place.path.startswith(a.place_path)
+        return place.pk == a.place_id
+
+
+ANONYMOUS = Viewer(user_id=None, person_id=None, household_id=None)
+
+
+def viewer_for(user: Any) -> Viewer:
+    """The viewer for a signed-in user: their active role assignments, plus the implicit
+    resident role of the household they belong to. One query."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    from wugong.people.models import Person, RoleAssignment
+
+    assignments: list[Assignment] = []
+    if user.is_superuser:
+        assignments.append(Assignment(Role.SYSTEM_ADMIN, 0, "/"))
+    person = None
+    if user.person_id:
+        person = (
+            Person.objects.select_related("household")
+            .only("id", "household__id", "household__place_id", "household__place_path")
+            .get(pk=user.person_id)
+        )
+        rows = RoleAssignment.objects.filter(person_id=person.pk, active=True).values_list(
+            "role", "place_id", "place_path", "grid_id"
+        )
+        assignments.extend(Assignment(*row) for row in rows)
+        if person.household and not any(a.role == Role.RESIDENT for a in assignments):
+            h = person.household
+            assignments.append(Assignment(Role.RESIDENT, h.place_id, h.place_path))
+    return Viewer(
+        user_id=user.pk,
+        person_id=person.pk if person else None,
+        household_id=person.household_id if person else None,
+        assignments=tuple(assignments),
+    )
+
+
+def is_cadre_like(viewer: Viewer) -> bool:
+    return bool(viewer.roles & (CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}))
