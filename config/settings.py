@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wugong.core",
     "wugong.places",
     "wugong.people",
+    "wugong.needs",
     "wugong.voting",
     "wugong.budgeting",
     "wugong.consensus",

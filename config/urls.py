@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("wugong.core.urls")),
     path("", include("wugong.people.urls")),
     path("places/", include("wugong.places.urls")),
+    path("needs/", include("wugong.needs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wugong.core.errors import DomainError
+from wugong.needs.api import router as needs_router
 from wugong.people.api import router as people_router
 from wugong.people.signin import api_token_user
 from wugong.places.api import router as places_router
@@ -47,3 +48,4 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 api.add_router("/", people_router)
 api.add_router("/places", places_router)
+api.add_router("/needs", needs_router)
