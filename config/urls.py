@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("wugong.people.urls")),
     path("places/", include("wugong.places.urls")),
     path("needs/", include("wugong.needs.urls")),
+    path("votes/", include("wugong.voting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -11,6 +11,7 @@ from wugong.needs.api import router as needs_router
 from wugong.people.api import router as people_router
 from wugong.people.signin import api_token_user
 from wugong.places.api import router as places_router
+from wugong.voting.api import router as voting_router
 
 
 class BearerToken(HttpBearer):
@@ -49,3 +50,4 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 api.add_router("/", people_router)
 api.add_router("/places", places_router)
 api.add_router("/needs", needs_router)
+api.add_router("/votes", voting_router)
