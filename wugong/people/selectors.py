@@ -121,3 +121,13 @@ def tags_visible(tags: list[KeyHouseholdTag]) -> tuple[list[KeyHouseholdTag], in
     """Tags anyone in scope may see (独居, 留守), and how many sensitive ones are hidden."""
     shown = [t for t in tags if t.tag not in SENSITIVE_TAGS]
     return shown, len(tags) - len(shown)
+
+
+def centre_households_near(household: Household) -> QuerySet[Household]:
+    """Centre households (中心户) of the same place that this household could be linked to."""
+    return (
+        Household.objects.filter(place_id=household.place_id, is_centre=True)
+        .exclude(pk=household.pk)
+        .select_related("head")
+        .order_by("sort_key")
+    )

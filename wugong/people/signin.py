@@ -122,12 +122,11 @@ def password_sign_in(
     return user
 
 
-def totp_enable(*, user: User) -> str:
-    """Give a staff account a TOTP secret; return the otpauth:// URI for an authenticator."""
-    user.totp_secret = pyotp.random_base32()
+def totp_enable(*, user: User, secret: str) -> None:
+    """Turn on TOTP for a staff account with a secret its authenticator has confirmed."""
+    user.totp_secret = secret
     user.save(update_fields=["totp_secret"])
     audit_event_record(actor=user, action="user.totp_enable", obj=user)
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name="Wugong")
 
 
 API_TOKEN_DAYS = 30

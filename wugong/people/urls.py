@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wugong.people import roster_views, views
+from wugong.people import account_views, roster_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -8,11 +8,13 @@ urlpatterns = [
     path("sign-in/verify/", views.sign_in_verify, name="sign_in_verify"),
     path("sign-in/staff/", views.staff_sign_in, name="staff_sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("account/security/", account_views.security, name="security"),
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/members/", views.member_add, name="member_add"),
     path("households/<int:pk>/tags/", views.tag_add, name="tag_add"),
+    path("households/<int:pk>/centre/", views.household_centre, name="household_centre"),
     path("people/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person_reveal"),
     path("places/<int:place_pk>/roles/", views.role_list, name="role_list"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),

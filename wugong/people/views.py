@@ -176,6 +176,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": viewer.can_household("person.view_sensitive", household),
             "member_form": MemberForm(),
             "tag_form": TagForm(),
+            "centres": selectors.centre_households_near(household),
         },
     )
 
@@ -355,3 +356,25 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(str(e)) from e
     messages.success(request, _("任命已撤销。"))
     return redirect("people:role_list", place_pk=assignment.place_id)
+
+
+@login_required
+@require_POST
+def household_centre(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make this household a centre household (中心户), or put it in a centre household's care."""
+    household = _household_for_edit(request, pk)
+    try:
+        if request.POST.get("action") == "designate":
+            services.centre_designate(household=household, actor=request.user)
+        else:
+            centre = selectors.household_get(
+                viewer=request.viewer,
+                pk=int(request.POST.get("centre") or 0),
+                rule="household.edit",
+            )
+            services.centre_link(household=household, centre=centre, actor=request.user)
+    except (DomainError, ValueError) as e:
+        messages.error(request, str(e) if isinstance(e, DomainError) else _("请选择中心户。"))
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("people:household_detail", pk=pk)
