@@ -7,10 +7,13 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wugong.core.errors import DomainError
+from wugong.meetings.api import router as meetings_router
 from wugong.needs.api import router as needs_router
 from wugong.people.api import router as people_router
 from wugong.people.signin import api_token_user
 from wugong.places.api import router as places_router
+from wugong.surveys.api import router as surveys_router
+from wugong.transparency.api import router as notices_router
 from wugong.voting.api import router as voting_router
 
 
@@ -51,3 +54,6 @@ api.add_router("/", people_router)
 api.add_router("/places", places_router)
 api.add_router("/needs", needs_router)
 api.add_router("/votes", voting_router)
+api.add_router("/meetings", meetings_router)
+api.add_router("/surveys", surveys_router)
+api.add_router("/notices", notices_router)

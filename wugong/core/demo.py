@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Order matters: later parts use what earlier ones made.
-DEMO_APPS = ["people", "needs", "voting", "budgeting", "consensus"]
+DEMO_APPS = [
+    "people",
+    "needs",
+    "meetings",
+    "voting",
+    "surveys",
+    "transparency",
+    "budgeting",
+    "consensus",
+]
 
 
 @dataclass
