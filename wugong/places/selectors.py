@@ -1,7 +1,8 @@
 """Reads of the place tree."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from wugong.core.pinyin import pinyin_sort_key
 from wugong.people.rules import Viewer
 from wugong.places.models import Place
 from wugong.places.paths import path_ids, subtree_q
@@ -33,4 +34,14 @@ def place_children(*, viewer: Viewer, place: Place) -> QuerySet[Place]:
         Place.objects.filter(viewer.place_q(), parent=place)
         .annotate(child_count=Count("children"))
         .order_by("sort_key")
+    )
+
+
+def place_search(*, viewer: Viewer, query: str, limit: int = 50) -> QuerySet[Place]:
+    """Places in scope whose name contains the text or whose pinyin starts with it."""
+    key = pinyin_sort_key(query).split("|")[0]
+    return (
+        Place.objects.filter(viewer.place_q())
+        .filter(Q(name__contains=query) | Q(sort_key__startswith=key))
+        .order_by("depth", "sort_key")[:limit]
     )

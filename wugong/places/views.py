@@ -13,7 +13,12 @@ from wugong.people.models import Household, KeyTag
 from wugong.people.selectors import key_household_counts
 from wugong.places.models import ALLOWED_CHILDREN, Place, PlaceKind
 from wugong.places.paths import subtree_q
-from wugong.places.selectors import place_ancestors, place_children, place_roots_for
+from wugong.places.selectors import (
+    place_ancestors,
+    place_children,
+    place_roots_for,
+    place_search,
+)
 from wugong.places.services import grid_create, place_create
 
 
@@ -21,7 +26,9 @@ from wugong.places.services import grid_create, place_create
 def place_browse(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     viewer = request.viewer
     if pk is None:
-        return render(request, "places/browse.html", {"children": place_roots_for(viewer)})
+        q = request.GET.get("q", "").strip()
+        children = place_search(viewer=viewer, query=q) if q else place_roots_for(viewer)
+        return render(request, "places/browse.html", {"children": children, "q": q})
     place = Place.objects.filter(viewer.place_q(), pk=pk).first()
     if place is None:
         raise Http404(_("地点不存在或不在您的管辖范围内。"))
