@@ -201,6 +201,8 @@ SIGN_IN_CODES_PER_PHONE_PER_HOUR = int(os.environ.get("SIGN_IN_CODES_PER_PHONE_P
 SIGN_IN_CODES_PER_ADDRESS_PER_HOUR = int(os.environ.get("SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", "20"))
 SIGN_IN_MAX_FAILURES = 5
 SIGN_IN_LOCKOUT_SECONDS = 15 * 60
+# The benchmark-only minimal endpoint (bench/bench_ballots.py); off unless asked for.
+BENCH_ENDPOINTS = env_bool("WUGONG_BENCH_ENDPOINTS")
 ROSTER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 ROSTER_MAX_ROWS = 20000
 

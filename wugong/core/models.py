@@ -71,3 +71,15 @@ class SensitiveAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} → {self.person_id}.{self.field}"
+
+
+class LoadProbe(models.Model):
+    """One row per request of the benchmark's minimal endpoint (bench/bench_ballots.py): the
+    floor cost of an insert under a unique constraint, measured on the same server as ballots.
+    The endpoint exists only when WUGONG_BENCH_ENDPOINTS=1."""
+
+    key = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from wugong.core import views
@@ -10,3 +11,6 @@ urlpatterns = [
     path("text-size/", views.text_size, name="text_size"),
     path("audit/", views.audit_list, name="audit_list"),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/insert", views.bench_insert, name="bench_insert"))

@@ -7,9 +7,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from wugong.core.context_processors import LARGE_TEXT_COOKIE
+from wugong.core.models import LoadProbe
 from wugong.core.selectors import audit_events, home_summary
 
 
@@ -56,3 +58,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     page = Paginator(audit_events(viewer=viewer), 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page})
+
+
+@csrf_exempt
+@require_POST
+def bench_insert(request: HttpRequest) -> HttpResponse:
+    """The minimal endpoint for benchmarks: insert one row under a unique constraint.
+    Only routed when settings.BENCH_ENDPOINTS is on (never in a normal deployment)."""
+    _, created = LoadProbe.objects.get_or_create(key=request.GET.get("key", "")[:64])
+    return JsonResponse({"created": created}, status=201 if created else 200)

@@ -1,0 +1,124 @@
+"""A small asyncio HTTP/1.1 load client for the benchmarks: N requests over C keep-alive
+connections, each request built by a function, latencies recorded exactly (no sampling).
+
+wrk measures for a fixed duration; the benchmarks here need "exactly N requests, then stop"
+(10,000 ballots, each from a different voter), so they use this client instead.
+"""
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    statuses: dict[int, int]
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(99)
+
+    @property
+    def errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 400)
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("server closed the connection")
+    status = int(status_line.split()[1])
+    length = 0
+    chunked = False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _worker(
+    host: str, port: int, queue: "asyncio.Queue[Request]", result: LoadResult
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    while True:
+        try:
+            req = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            break
+        head = [
+            f"{req.method} {req.path} HTTP/1.1",
+            f"Host: {host}:{port}",
+            "Connection: keep-alive",
+            f"Content-Length: {len(req.body)}",
+        ]
+        head += [f"{k}: {v}" for k, v in req.headers.items()]
+        started = time.perf_counter()
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + req.body)
+        try:
+            status = await _read_response(reader)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            status = 599
+            writer.close()
+            reader, writer = await asyncio.open_connection(host, port)
+        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+    writer.close()
+
+
+def run_load(host: str, port: int, requests: list[Request], concurrency: int) -> LoadResult:
+    """Send every request once, ``concurrency`` at a time; return exact figures."""
+
+    async def main() -> LoadResult:
+        queue: asyncio.Queue[Request] = asyncio.Queue()
+        for r in requests:
+            queue.put_nowait(r)
+        result = LoadResult(requests=len(requests), seconds=0.0, latencies_ms=[], statuses={})
+        started = time.perf_counter()
+        await asyncio.gather(*(_worker(host, port, queue, result) for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - started
+        return result
+
+    return asyncio.run(main())
+
+
+def build(n: int, make: Callable[[int], Request]) -> list[Request]:
+    return [make(i) for i in range(n)]
