@@ -14,6 +14,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 @pytest.fixture(autouse=True)
 def _test_settings(settings):  # type: ignore[no-untyped-def]
     settings.SMS_SENDER = "wugong.people.sms.OutboxSender"
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
