@@ -12,6 +12,7 @@ from wugong.people.models import (
     SENSITIVE_TAGS,
     Household,
     KeyHouseholdTag,
+    Organisation,
     Person,
     RoleAssignment,
 )
@@ -129,5 +130,27 @@ def centre_households_near(household: Household) -> QuerySet[Household]:
         Household.objects.filter(place_id=household.place_id, is_centre=True)
         .exclude(pk=household.pk)
         .select_related("head")
+        .order_by("sort_key")
+    )
+
+
+def organisation_list(*, viewer: Viewer, place: Place) -> QuerySet[Organisation]:
+    """Organisations covering this place or anything under it, with their members' count."""
+    return (
+        Organisation.objects.filter(
+            Q(places__in=Place.objects.filter(subtree_q(place.path)).filter(viewer.place_q()))
+        )
+        .distinct()
+        .annotate(member_count=Count("members", distinct=True))
+        .prefetch_related("places")
+        .order_by("kind", "name")
+    )
+
+
+def sibling_places(*, viewer: Viewer, place: Place) -> QuerySet[Place]:
+    """Places a joint committee here could span: this one and its siblings the viewer manages."""
+    return (
+        Place.objects.filter(viewer.place_q("household.edit"))
+        .filter(Q(pk=place.pk) | Q(parent_id=place.parent_id, kind=place.kind))
         .order_by("sort_key")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wugong.people import account_views, roster_views, views
+from wugong.people import account_views, org_views, roster_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -18,6 +18,16 @@ urlpatterns = [
     path("people/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person_reveal"),
     path("places/<int:place_pk>/roles/", views.role_list, name="role_list"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
+    path(
+        "places/<int:place_pk>/organisations/",
+        org_views.organisation_list,
+        name="organisation_list",
+    ),
+    path(
+        "places/<int:place_pk>/organisations/<int:pk>/join/",
+        org_views.organisation_join,
+        name="organisation_join",
+    ),
     path("roster/template.xlsx", roster_views.template_download, name="roster_template"),
     path("roster/", roster_views.upload, name="roster_import"),
     path("roster/export.xlsx", roster_views.export_download, name="roster_export"),
