@@ -224,7 +224,7 @@ class _Compiled:
         groups: Counter[frozenset[str]]
         try:
             if election.kind == "approval":
-                if any(isinstance(ballot, Mapping) for ballot in election.ballots):
+                if any(isinstance(ballot, Mapping | str) for ballot in election.ballots):
                     raise ElectionError("approval ballots must be collections of ids")
                 groups = Counter(map(frozenset, election.ballots))
             else:

@@ -171,6 +171,8 @@ def test_election_rejects_bad_data() -> None:
         greedy(Election({"A": 1}, 1, [["B"]]))
     with pytest.raises(ElectionError):
         greedy(Election({"A": 1}, 1, [{"A": -2}], kind="points"))
+    with pytest.raises(ElectionError, match="collections of ids"):
+        greedy(Election({"A": 1}, 1, ["A"]))
 
 
 def test_validate_approval_ballot() -> None:

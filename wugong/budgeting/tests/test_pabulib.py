@@ -190,7 +190,7 @@ def pb_files(draw: st.DrawFn) -> PabulibFile:
     return PabulibFile(meta, ["project_id", "cost", "name"], projects, columns, votes)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(pb_files())
 def test_round_trip_property(pb: PabulibFile) -> None:
     """parse(format(pb)) == pb for arbitrary text in ids, names and descriptions (quotes and
@@ -198,7 +198,7 @@ def test_round_trip_property(pb: PabulibFile) -> None:
     assert parse_pabulib(format_pabulib(pb)) == pb
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, database=None)
 @given(
     st.dictionaries(st.sampled_from(["a", "b", "10", "9"]), st.integers(0, 50), min_size=1),
     st.integers(0, 100),

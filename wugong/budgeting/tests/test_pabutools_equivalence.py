@@ -133,7 +133,9 @@ RULES: list[tuple[str, Callable[[Election], Any]]] = [
     ("mes-add1", mes_add1),
 ]
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FAST
@@ -152,7 +154,7 @@ def test_points_rules_match_pabutools(election: Election) -> None:
         assert list(ours(election).selected) == reference(election, rule), rule
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(elections("approval"), st.sampled_from([Fraction(1, 2), Fraction(2), Fraction(3)]))
 def test_add1_increment_matches_pabutools(election: Election, step: Fraction) -> None:
     """MES-add1 with another per-voter increment equals voter_budget_increment=step."""
