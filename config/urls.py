@@ -14,6 +14,8 @@ urlpatterns = [
     path("meetings/", include("wugong.meetings.urls")),
     path("surveys/", include("wugong.surveys.urls")),
     path("notices/", include("wugong.transparency.urls")),
+    path("budgets/", include("wugong.budgeting.urls")),
+    path("common-ground/", include("wugong.consensus.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
+from wugong.budgeting.api import router as budgeting_router
+from wugong.consensus.api import router as consensus_router
 from wugong.core.errors import DomainError
 from wugong.meetings.api import router as meetings_router
 from wugong.needs.api import router as needs_router
@@ -57,3 +59,5 @@ api.add_router("/votes", voting_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/notices", notices_router)
+api.add_router("/budgets", budgeting_router)
+api.add_router("/common-ground", consensus_router)
