@@ -60,6 +60,26 @@ RULES: dict[str, frozenset[str]] = {
     "audit.view": frozenset(CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
     # Read who looked at whose sensitive data (oversight, not the lookers themselves).
     "sensitive_log.view": frozenset(SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    # --- needs list (问题清单), wugong/needs: begin ----------------------------------------
+    # Raise a need (提出问题).
+    "need.submit": ALL_ROLES,
+    # Record a need for a resident (代录): cadres, grid workers, centre households, chiefs.
+    "need.record": frozenset(
+        CADRE_ROLES
+        | {
+            Role.GRID_WORKER,
+            Role.CENTRE_HOUSEHOLD,
+            Role.BUILDING_CHIEF,
+            Role.ESTATE_CHIEF,
+            Role.STREET_CHIEF,
+        }
+    ),
+    # Classify, merge, change status, answer or decline needs (分类研判、答复).
+    "need.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # See needs: public within the village/community of one's household or assignment
+    # (wugong.needs.selectors.need_scope widens the place to its village/community).
+    "need.view": ALL_ROLES,
+    # --- needs list: end -----------------------------------------------------------------
 }
 
 
