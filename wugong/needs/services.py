@@ -334,10 +334,13 @@ def need_support(*, viewer: Viewer, actor: Any, need: Need) -> tuple[Need, bool]
 
 @transaction.atomic
 def need_follow(*, viewer: Viewer, actor: Any, need: Need, follow: bool = True) -> bool:
-    """Follow (关注) or stop following a need; returns whether anything changed."""
+    """Follow (关注) or stop following a need (a merged need: the need it was merged into);
+    returns whether anything changed."""
     if not viewer.person_id:
         raise PermissionDenied(_("请先登录并关联本人信息。"))
     _require_visible(viewer, need)
+    if need.merged_into_id:
+        need = need.merged_into  # type: ignore[assignment]
     if follow:
         _row, changed = NeedFollower.objects.get_or_create(need=need, person_id=viewer.person_id)
     else:
