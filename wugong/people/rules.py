@@ -80,6 +80,20 @@ RULES: dict[str, frozenset[str]] = {
     # (wugong.needs.selectors.need_scope widens the place to its village/community).
     "need.view": ALL_ROLES,
     # --- needs list: end -----------------------------------------------------------------
+    # --- public notices (公示) and surveys (问卷), wugong/transparency + wugong/surveys: begin
+    # Draft, publish and withdraw notices. Town supervisors only for notices of their town
+    # itself (wugong.transparency.services narrows supervisors to their own place).
+    "notice.manage": frozenset(CADRE_ROLES | {Role.TOWN_SUPERVISOR, Role.SYSTEM_ADMIN}),
+    # Object (异议) to a published notice within its period: anyone whose household or role
+    # lies in the notice's place subtree.
+    "notice.object": ALL_ROLES,
+    # Answer objections in public.
+    "notice.answer": frozenset(CADRE_ROLES | {Role.TOWN_SUPERVISOR, Role.SYSTEM_ADMIN}),
+    # Create surveys, edit questions, open/close them, see named answers.
+    "survey.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Answer a survey of one's place.
+    "survey.respond": ALL_ROLES,
+    # --- public notices and surveys: end ---------------------------------------------------
 }
 
 
