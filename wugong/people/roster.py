@@ -107,7 +107,7 @@ def roster_template() -> bytes:
             "一组12号",
             "王秀英",
             HEAD,
-            "",
+            "女",
             "",
             "",
             "",
@@ -255,6 +255,17 @@ def _parse_row(row: _Row, errors: list[RosterError]) -> None:
         fail(e.field if e.field in {k for _h, k, _r, _x in COLUMNS} else "name", str(e))
 
 
+def _by_name(rows: Any) -> tuple[dict[str, Any], set[str]]:
+    """Rows by name, and the names several rows share (a roster cannot tell those apart)."""
+    by_name: dict[str, Any] = {}
+    shared: set[str] = set()
+    for row in rows:
+        if row.name in by_name:
+            shared.add(row.name)
+        by_name[row.name] = row
+    return by_name, shared
+
+
 def roster_import(*, viewer: Viewer, user: Any, place: Place, data: bytes) -> RosterResult:
     """Validate every row, then import all households or nothing (errors by row and column)."""
     if not viewer.can_place("roster.import", place):
@@ -264,13 +275,22 @@ def roster_import(*, viewer: Viewer, user: Any, place: Place, data: bytes) -> Ro
     for row in rows:
         _parse_row(row, errors)
 
-    places = {p.name: p for p in Place.objects.filter(subtree_q(place.path))}
-    grids = {g.name: g for g in MicroGrid.objects.filter(subtree_q(place.path, "place_path"))}
+    places, shared_places = _by_name(Place.objects.filter(subtree_q(place.path)))
+    grids, shared_grids = _by_name(MicroGrid.objects.filter(subtree_q(place.path, "place_path")))
     households: OrderedDict[str, list[_Row]] = OrderedDict()
     for row in rows:
         households.setdefault(_text(row.values.get("household_key")), []).append(row)
         name = _text(row.values.get("place"))
-        if name and name not in places:
+        if name in shared_places:
+            errors.append(
+                RosterError(
+                    row.number,
+                    _column("place"),
+                    _("%(p)s下有多个地点名为%(n)s，请分别导入到各自的上级地点。")
+                    % {"p": place.name, "n": name},
+                )
+            )
+        elif name and name not in places:
             errors.append(
                 RosterError(
                     row.number,
@@ -279,7 +299,16 @@ def roster_import(*, viewer: Viewer, user: Any, place: Place, data: bytes) -> Ro
                 )
             )
         grid = _text(row.values.get("grid"))
-        if grid and grid not in grids:
+        if grid in shared_grids:
+            errors.append(
+                RosterError(
+                    row.number,
+                    _column("grid"),
+                    _("%(p)s下有多个网格名为%(n)s，请分别导入到各自的上级地点。")
+                    % {"p": place.name, "n": grid},
+                )
+            )
+        elif grid and grid not in grids:
             errors.append(
                 RosterError(row.number, _column("grid"), _("找不到网格：%(n)s") % {"n": grid})
             )
