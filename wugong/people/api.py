@@ -1,8 +1,11 @@
 """API: sign-in, households and people — scoped and masked exactly as the pages are."""
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from wugong.core.errors import NotFound, ValidationFailed
@@ -47,9 +50,9 @@ class TokenOut(Schema):
     tags=["sign-in"],
     summary="Send a sign-in code by SMS",
 )
-def auth_code(request: HttpRequest, payload: CodeRequestIn) -> tuple[int, MessageOut]:
+def auth_code(request: HttpRequest, payload: CodeRequestIn) -> Status[MessageOut]:
     signin.sign_in_code_request(phone=payload.phone, address=client_address(request))
-    return 202, MessageOut(detail=_("如该手机号已登记，验证码已发送。"))
+    return Status(202, MessageOut(detail=_("如该手机号已登记，验证码已发送。")))
 
 
 @router.post(
@@ -165,14 +168,33 @@ def household_list(
             raise Http404(_("地点不存在或不在您的管辖范围内。"))
     if tag and tag not in KeyTag.values:
         raise ValidationFailed(_("未知的重点户类别：%(tag)s") % {"tag": tag}, field="tag")
-    # Filtering by a sensitive tag is itself a look at it: only roles allowed to see it.
+    # Filtering by a sensitive tag is itself a look at it: only roles allowed to see it, and
+    # each household shown is logged, as on the page.
     rule = "person.view_sensitive" if tag in SENSITIVE_TAGS else "household.view"
-    return [
-        _household_out(h)
-        for h in selectors.household_list(
-            viewer=viewer, place=place_obj, query=q, tag=tag, rule=rule
-        )
-    ]
+    qs = selectors.household_list(viewer=viewer, place=place_obj, query=q, tag=tag, rule=rule)
+
+    def shown(households: list[Household]) -> None:
+        if rule == "person.view_sensitive":
+            services.sensitive_list_logged(user=request.user, households=households, field="tags")
+
+    return _HouseholdPage(qs, shown)  # type: ignore[return-value]
+
+
+class _HouseholdPage:
+    """The households in scope, turned into API rows only when the paginator slices out its
+    page: one page is read from the database, not every household in scope."""
+
+    def __init__(self, qs: QuerySet[Household], shown: Callable[[list[Household]], None]):
+        self.qs = qs
+        self.shown = shown
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        households = list(self.qs[page])
+        self.shown(households)
+        return [_household_out(h) for h in households]
 
 
 @router.get("/households/{pk}", response=HouseholdDetailOut, tags=["households"])
