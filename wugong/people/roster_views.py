@@ -31,6 +31,8 @@ def template_download(request: HttpRequest) -> HttpResponse:
 def _scoped_place(request: HttpRequest, pk: str | None) -> Place | None:
     if not pk:
         return None
+    if not pk.isdigit():  # a mangled link is a missing place, not a server error
+        raise Http404(_("地点不存在或不在您的管辖范围内。"))
     place = Place.objects.filter(request.viewer.place_q(), pk=pk).first()
     if place is None:
         raise Http404(_("地点不存在或不在您的管辖范围内。"))
