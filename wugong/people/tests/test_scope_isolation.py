@@ -280,3 +280,15 @@ def test_a_cadre_with_both_villages_in_scope_does_see_both(county, make_user, cl
     assert _api_household_ids(c) == {h.pk for h in county.households_b}
     audit = c.get("/audit/").content.decode()
     assert re.search(rf"people\.household #{county.households_b[0].pk}</td>", audit)
+
+
+def test_a_mangled_place_parameter_is_a_404_not_a_server_error(county, make_user, client_for):
+    """?place=abc on the household list, the new-household page, the export and the roster
+    upload is answered 404, like any place out of reach."""
+    c = client_for(make_user("village_cadre", county.village_a))
+    assert c.get("/households/", {"place": "abc"}).status_code == 404
+    assert c.get("/households/new/", {"place": "1 OR 1=1"}).status_code == 404
+    assert c.get("/roster/export.xlsx", {"place": "x"}).status_code == 404
+    upload = io.BytesIO(xlsx_bytes([]))
+    upload.name = "roster.xlsx"
+    assert c.post("/roster/", {"place": "x", "file": upload}).status_code == 404
