@@ -1,8 +1,9 @@
 """Printable A4 PDFs: public notices, paper ballots and tally sheets. Pure functions: plain data
 in, PDF bytes out, no ORM, so other apps (voting, meetings) call them too.
 
-Chinese text uses reportlab's built-in CID font STSong-Light (no font files, works offline; the
-PDF reader supplies the glyphs). QR codes are drawn square by square from the ``qrcode``
+Chinese text uses Noto Sans SC (wugong/fonts/), embedded as a subset of the glyphs used, so
+every reader and printer shows it; a non-embedded CID font shows empty boxes without Adobe's
+Asian font pack. QR codes are drawn square by square from the ``qrcode``
 package's module matrix, so neither Pillow nor any image library is needed.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -20,7 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -33,7 +35,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
-CJK_FONT = "STSong-Light"
+CJK_FONT = "NotoSansSC"
+CJK_FONT_FILE = Path(__file__).resolve().parent.parent / "fonts" / "NotoSansSC-Regular.ttf"
 MONO_FONT = "Courier"  # the hash is ASCII: printed in a plain Type 1 font, searchable in the file
 _registered = False
 
@@ -41,7 +44,7 @@ _registered = False
 def _fonts() -> None:
     global _registered
     if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+        pdfmetrics.registerFont(TTFont(CJK_FONT, str(CJK_FONT_FILE)))
         _registered = True
 
 
