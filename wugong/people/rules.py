@@ -94,6 +94,16 @@ RULES: dict[str, frozenset[str]] = {
     # Answer a survey of one's place.
     "survey.respond": ALL_ROLES,
     # --- public notices and surveys: end ---------------------------------------------------
+    # --- votes (表决), wugong/voting: begin -------------------------------------------------
+    # Create, open, close a vote; enter an offline tally; record a proxy; publish results.
+    # Village/community cadres and work teams (the committee runs the ballot); not council
+    # members, who propose and discuss but should not freeze the roll or count.
+    "vote.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Cast a ballot: any role, and only if on the vote's frozen roll (checked by the service).
+    "vote.cast": ALL_ROLES,
+    # See published results: public within the place (wugong.voting.selectors.vote_visible_q).
+    "vote.view": ALL_ROLES,
+    # --- votes: end ----------------------------------------------------------------------
 }
 
 
