@@ -104,6 +104,37 @@ RULES: dict[str, frozenset[str]] = {
     # See published results: public within the place (wugong.voting.selectors.vote_visible_q).
     "vote.view": ALL_ROLES,
     # --- votes: end ----------------------------------------------------------------------
+    # --- meetings (会议) and 四议两公开, wugong/meetings: begin -----------------------------
+    # Convene and run a meeting of a place: agenda, notice, roll call, minutes, decisions.
+    "meeting.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Council members convene and run their own council's meetings (理事会、居民议事会) only.
+    "meeting.manage_council": frozenset({Role.COUNCIL_MEMBER}),
+    # See meetings: those of the places in scope, and of one's own village/community and above.
+    "meeting.view": ALL_ROLES,
+    # Check in by QR code: the service requires a resident of the place or a member of the roll.
+    "meeting.attend": ALL_ROLES,
+    # Run 四议两公开 and keep the village's roll of representatives and leading posts.
+    "decision.manage": frozenset({Role.VILLAGE_CADRE, Role.COMMUNITY_CADRE, Role.SYSTEM_ADMIN}),
+    # See 四议两公开 procedures (村务公开): same scope as meetings.
+    "decision.view": ALL_ROLES,
+    # --- meetings: end ---------------------------------------------------------------------
+    # --- common-ground conversations (最大公约数), wugong/consensus: begin ------------------
+    # Create conversations, seed and moderate statements, compute, publish, import/export.
+    "conversation.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Vote on and add statements: every role whose household or post lies in the
+    # conversation's place (wugong.consensus.selectors.can_take_part).
+    "conversation.take_part": ALL_ROLES,
+    # --- common-ground conversations: end -----------------------------------------------
+    # --- participatory budget rounds (参与式预算), wugong/budgeting: begin ------------------
+    # Set up a round, add projects, open, enter paper ballots (代录), close, compute, publish,
+    # import/export .pb: village and community cadres, work teams, the admin.
+    "budget.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Cast a ballot: any role, and only if on the round's frozen roll (checked by the service).
+    "budget.vote": ALL_ROLES,
+    # See rounds and outcomes: everyone whose household or post lies in or above/below the
+    # round's place (wugong.budgeting.selectors.round_visible_q).
+    "budget.view": ALL_ROLES,
+    # --- participatory budget rounds: end ----------------------------------------------------
 }
 
 
@@ -164,6 +195,9 @@ class Viewer:
         """A filter on Household for every household this viewer may ``rule``."""
         q = Q(pk__in=[])
         for a in self.granting(rule):
+            if ROLE_SCOPE[a.role] == Scope.EVERYTHING:
+                # Q(pk__in=[]) | Q() is Q(pk__in=[]): an empty Q must be returned, not OR-ed.
+                return Q()
             q |= self._household_q(a)
         return q
 
@@ -199,6 +233,8 @@ class Viewer:
         if scope == Scope.GRID:
             return Q(grid_id=a.grid_id) if a.grid_id else Q(pk__in=[])
         if scope == Scope.NEIGHBOURS:
+            if self.household_id is None:  # else centre_id=None would match every household
+                return Q(pk__in=[])
             return Q(pk=self.household_id) | Q(centre_id=self.household_id)
         return Q(pk=self.household_id) if self.household_id else Q(pk__in=[])
 

@@ -98,19 +98,9 @@ def test_the_table_covers_every_role_and_every_foundation_rule():
     assert set(RULE_COLUMNS) == foundation
 
 
-ADMIN_SEES_NO_HOUSEHOLDS = pytest.mark.xfail(
-    strict=True,
-    reason="BUG in rules.Viewer.household_q: Q(pk__in=[]) | Q() is Q(pk__in=[]), so the system "
-    "administrator's household_q matches nothing (reported to the lead; rules.py is theirs)",
-)
-
-
 @pytest.mark.parametrize(
     "role",
-    [
-        pytest.param(r, marks=ADMIN_SEES_NO_HOUSEHOLDS) if r == "system_admin" else r
-        for r in EXPECTED
-    ],
+    [r for r in EXPECTED],
 )
 def test_role_against_every_rule_in_and_out_of_scope(role, placed, county):
     """A role grants exactly the rules of its row of the table: on a household and a place in its

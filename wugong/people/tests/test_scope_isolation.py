@@ -244,11 +244,6 @@ def test_a_centre_household_sees_its_linked_neighbours(county, make_user, client
         assert c.get(f"/households/{h.pk}/").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in rules.Viewer._household_q: a centre_household without a household gets "
-    "Q(pk=None) | Q(centre_id=None), i.e. every household with no centre (reported to the lead)",
-)
 def test_a_centre_household_role_without_a_household_sees_nothing(county, make_user, client_for):
     """A person given the centre-household role who belongs to no household has no neighbours:
     they see no households at all, and certainly not 楼台村's."""
@@ -257,11 +252,6 @@ def test_a_centre_household_role_without_a_household_sees_nothing(county, make_u
     assert _api_household_ids(c) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in rules.Viewer.household_q: Q(pk__in=[]) | Q() drops the Q(), so the system "
-    "administrator sees no households at all (reported to the lead)",
-)
 def test_the_system_administrator_sees_both_villages(county, make_user, client_for):
     """The control: the checks above can see 楼台村 when it is in scope. The system
     administrator's household list, page and API, holds 楼台村's households."""
