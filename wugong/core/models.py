@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wugong.core.fields import BinaryCharField
+
 
 class AuditEvent(models.Model):
     """An audit event (操作记录): who changed what, for whom, when.
@@ -31,7 +33,7 @@ class AuditEvent(models.Model):
     action = models.CharField(_("动作"), max_length=64)
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象编号"), max_length=64)
-    place_path = models.CharField(_("地点路径"), max_length=255, blank=True, default="")
+    place_path = BinaryCharField(_("地点路径"), max_length=255, blank=True, default="")
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 

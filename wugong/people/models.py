@@ -273,6 +273,8 @@ class User(AbstractUser):
         verbose_name=_("人员"),
     )
     totp_secret = models.CharField(_("动态口令密钥"), max_length=64, blank=True, default="")
+    # The last TOTP time step used: a code is accepted once, never replayed in its window.
+    totp_last_step = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("账号")

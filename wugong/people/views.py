@@ -187,7 +187,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     """Unmask one sensitive field for a role that needs it; the look is logged."""
-    person = get_object_or_404(Person.objects.select_related("household"), pk=pk)
+    try:
+        # Out of view and missing answer alike (404): nothing tells which ids exist.
+        person = selectors.person_get(viewer=request.viewer, pk=pk)
+    except NotFound as e:
+        raise Http404(str(e)) from e
     try:
         value = services.sensitive_reveal(
             viewer=request.viewer, user=request.user, person=person, field=field

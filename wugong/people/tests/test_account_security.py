@@ -37,3 +37,34 @@ def test_sign_in_then_needs_the_code(county, make_user):
         {"username": cadre.username, "password": "pw", "otp": pyotp.TOTP(secret).now()},
     )
     assert r.status_code == 302 and c.session["_auth_user_id"] == str(cadre.pk)
+
+
+def test_a_totp_code_cannot_be_used_twice(county, make_user):
+    """A code seen over someone's shoulder is worthless once used: the same code twice within
+    its 30-second window signs in only once."""
+    cadre = make_user("village_cadre", county.village_a)
+    secret = pyotp.random_base32()
+    User.objects.filter(pk=cadre.pk).update(totp_secret=secret)
+    code = pyotp.TOTP(secret).now()
+    first, second = Client(), Client()
+    form = {"username": cadre.username, "password": "pw", "otp": code}
+    assert first.post("/sign-in/staff/", form).status_code == 302
+    r = second.post("/sign-in/staff/", form)
+    assert r.status_code == 200 and "动态口令不正确" in r.content.decode()
+    assert "_auth_user_id" not in second.session
+
+
+def test_reveal_of_a_person_out_of_view_answers_like_a_missing_one(county, make_user, client_for):
+    """A cadre of 双台村 revealing a 楼台村 person gets 404, exactly as for an id that does not
+    exist, so the answer tells nothing about which people exist; nothing is logged."""
+    from wugong.core.models import SensitiveAccess
+
+    c = client_for(make_user("village_cadre", county.village_a))
+    other = county.households_b[0].head_id
+    for pk in (other, 999_999):
+        assert c.post(f"/people/{pk}/reveal/phone/").status_code == 404
+        r = c.post(
+            f"/api/v1/people/{pk}/reveal", {"field": "phone"}, content_type="application/json"
+        )
+        assert r.status_code == 404
+    assert SensitiveAccess.objects.count() == 0
