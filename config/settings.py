@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "wugong.meetings",
     "wugong.surveys",
     "wugong.transparency",
+    "wugong.projects",
+    "wugong.upkeep",
     "wugong.voting",
     "wugong.budgeting",
     "wugong.consensus",

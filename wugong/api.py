@@ -14,8 +14,10 @@ from wugong.needs.api import router as needs_router
 from wugong.people.api import router as people_router
 from wugong.people.signin import api_token_user
 from wugong.places.api import router as places_router
+from wugong.projects.api import router as projects_router
 from wugong.surveys.api import router as surveys_router
 from wugong.transparency.api import router as notices_router
+from wugong.upkeep.api import router as upkeep_router
 from wugong.voting.api import router as voting_router
 
 
@@ -61,3 +63,5 @@ api.add_router("/surveys", surveys_router)
 api.add_router("/notices", notices_router)
 api.add_router("/budgets", budgeting_router)
 api.add_router("/common-ground", consensus_router)
+api.add_router("/projects", projects_router)
+api.add_router("/upkeep", upkeep_router)

@@ -21,6 +21,8 @@ DEMO_APPS = [
     "transparency",
     "budgeting",
     "consensus",
+    "projects",
+    "upkeep",
 ]
 
 
