@@ -60,16 +60,6 @@ RULES: dict[str, frozenset[str]] = {
     "audit.view": frozenset(CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
     # Read who looked at whose sensitive data (oversight, not the lookers themselves).
     "sensitive_log.view": frozenset(SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
-    # --- participatory budget rounds (参与式预算), wugong/budgeting: begin ------------------
-    # Set up a round, add projects, open, enter paper ballots (代录), close, compute, publish,
-    # import/export .pb: village and community cadres, work teams, the admin.
-    "budget.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
-    # Cast a ballot: any role, and only if on the round's frozen roll (checked by the service).
-    "budget.vote": ALL_ROLES,
-    # See rounds and outcomes: everyone whose household or post lies in or above/below the
-    # round's place (wugong.budgeting.selectors.round_visible_q).
-    "budget.view": ALL_ROLES,
-    # --- participatory budget rounds: end ----------------------------------------------------
     # --- needs list (问题清单), wugong/needs: begin ----------------------------------------
     # Raise a need (提出问题).
     "need.submit": ALL_ROLES,
