@@ -104,6 +104,21 @@ RULES: dict[str, frozenset[str]] = {
     # See published results: public within the place (wugong.voting.selectors.vote_visible_q).
     "vote.view": ALL_ROLES,
     # --- votes: end ----------------------------------------------------------------------
+    # --- building together (发展共建), wugong/projects: begin ----------------------------------
+    # Propose, plan and move micro-projects; funding plan; post receipts and spending; record
+    # contributions for anyone (代录); order and dispatch services (派单).
+    "project.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # See projects, timelines, open accounts and honour rolls (村务公开: public pages need no
+    # sign-in; this rule is for the signed-in lists and the API).
+    "project.view": ALL_ROLES,
+    # Pledge money or record one's own contribution to a project of one's village/community
+    # (wugong.projects.services.can_contribute checks the place).
+    "project.contribute": ALL_ROLES,
+    # Offer one's skills, labour, materials, equipment, venue or money (资源清单), take orders.
+    "resource.offer": ALL_ROLES,
+    # Set up a town's or county's funding programme and its matching rule (以奖代补).
+    "programme.manage": frozenset(SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    # --- building together: end --------------------------------------------------------------
     # --- meetings (会议) and 四议两公开, wugong/meetings: begin -----------------------------
     # Convene and run a meeting of a place: agenda, notice, roll call, minutes, decisions.
     "meeting.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
@@ -135,6 +150,33 @@ RULES: dict[str, frozenset[str]] = {
     # round's place (wugong.budgeting.selectors.round_visible_q).
     "budget.view": ALL_ROLES,
     # --- participatory budget rounds: end ----------------------------------------------------
+    # --- managing together (建设共管), visits and problem reports, wugong/upkeep: begin -------
+    # Record a key-household visit (五天一见面): cadres (their place), grid workers (their
+    # grid), centre households (their neighbours), each within their household scope.
+    "visit.record": frozenset(CADRE_ROLES | {Role.GRID_WORKER, Role.CENTRE_HOUSEHOLD}),
+    # See to-do lists, visit logs and coverage figures (supervisors: coverage of their place).
+    "visit.view": frozenset(
+        CADRE_ROLES
+        | SUPERVISOR_ROLES
+        | {Role.GRID_WORKER, Role.CENTRE_HOUSEHOLD, Role.SYSTEM_ADMIN}
+    ),
+    # Approve or refuse temporary assistance (临时救助) applied for on a visit; record payment.
+    "assistance.decide": frozenset(
+        {Role.VILLAGE_CADRE, Role.COMMUNITY_CADRE, Role.TOWN_SUPERVISOR, Role.SYSTEM_ADMIN}
+    ),
+    # Report a problem (接诉即办): anyone; cadres and grid workers also record for others.
+    "report.submit": ALL_ROLES,
+    # Respond to, answer and close reports at one's level: grid workers (their grid, before any
+    # escalation), cadres (their village/community), town/county supervisors (escalated ones).
+    "report.handle": frozenset(
+        CADRE_ROLES
+        | {Role.GRID_WORKER, Role.TOWN_SUPERVISOR, Role.COUNTY_SUPERVISOR, Role.SYSTEM_ADMIN}
+    ),
+    # Send a hard report a level up with a reason (大事难事上交).
+    "report.escalate": frozenset(
+        CADRE_ROLES | {Role.GRID_WORKER, Role.TOWN_SUPERVISOR, Role.SYSTEM_ADMIN}
+    ),
+    # --- managing together: end ------------------------------------------------------------
 }
 
 
