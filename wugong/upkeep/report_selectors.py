@@ -89,7 +89,7 @@ def _figures(place: Place, q: Q, now: dt.datetime) -> ReportFigures:
             | Q(status=ReportStatus.IN_PROGRESS, resolve_due_at__lt=now),
         ),
         resp=Avg("response_seconds"),
-        rating=Avg("rating"),
+        avg_rating=Avg("rating"),
         rated=Count("rating"),
     )
     return ReportFigures(
@@ -98,7 +98,7 @@ def _figures(place: Place, q: Q, now: dt.datetime) -> ReportFigures:
         closed=row["closed"],
         overdue=row["overdue"],
         avg_response_minutes=row["resp"] / 60 if row["resp"] is not None else None,
-        avg_rating=float(row["rating"]) if row["rating"] is not None else None,
+        avg_rating=float(row["avg_rating"]) if row["avg_rating"] is not None else None,
         rated=row["rated"],
     )
 

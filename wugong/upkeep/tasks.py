@@ -45,7 +45,9 @@ def visit_reminders(*, now: dt.datetime) -> int:
     """Once a day per visitor: how many of their households are due today and how many are
     overdue (五天一见面). Grid workers by grid, centre households by neighbours, cadres by the
     households they look after."""
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
+    from wugong.upkeep.visit_services import day_end
+
+    end_of_day = day_end(now)
     due = VisitDue.objects.filter(next_due_at__lte=end_of_day)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # person -> [due today, overdue]
 

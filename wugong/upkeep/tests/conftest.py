@@ -13,6 +13,15 @@ def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _on_commit_now(monkeypatch):  # type: ignore[no-untyped-def]
+    """Tests run inside one transaction that never commits: run what waits for the commit
+    (notices) at once, as the commit would."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
 @dataclass
 class Cast:
     county: object
