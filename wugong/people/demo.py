@@ -19,7 +19,7 @@ What later parts of the demo find in ``ctx.data`` (all ids):
 ``towns`` / ``streets``
     the 8 towns *and* street offices (乡镇/街道) / the street offices among them.
 ``villages`` / ``communities``
-    the villages and communities (村/社区), in order / the communities among them.
+    the villages and communities (村/社区), villages first / the communities among them.
 ``groups_by_village``
     {village id: [group (组/湾组) ids]}.
 ``estates_by_community`` / ``buildings_by_estate``
@@ -524,7 +524,8 @@ def county_build(
         organisations={},
         _pool={},
     )
-    units = [s for s in plan if s.kind in ("village", "community")]
+    # Villages first: the printed resident and cadre live in 双台村 (the rural four levels).
+    units = [s for s in plan if s.kind == "village"] + [s for s in plan if s.kind == "community"]
     for unit in units:
         b.unit(plan, unit, data)
 

@@ -78,9 +78,12 @@ def _demo(**options: object) -> str:
 
 
 @pytest.mark.django_db
-def test_demo_loads_a_small_county_with_valid_rows() -> None:
+def test_demo_loads_a_small_county_once() -> None:
     """``wugong demo`` fills an empty database: households with heads, members with valid
-    IDs, grids with workers, tags with paths, rows under their place's path, one audit event."""
+    IDs, grids with workers, tags and roles under their place's path, one audit event for the
+    bulk load; the tree has the rural four levels (town → village → group → household) and the
+    urban five (street → community → estate → building → centre household) under county and
+    city. A second run leaves the data alone and points to ``--flush``."""
     _demo()
     assert Household.objects.count() == SMALL
     assert Household.objects.filter(head__isnull=True).count() == 0
@@ -95,33 +98,14 @@ def test_demo_loads_a_small_county_with_valid_rows() -> None:
     for r in RoleAssignment.objects.select_related("place"):
         assert r.place_path == r.place.path
     assert not MicroGrid.objects.filter(worker__isnull=True).exists()
-    assert Household.objects.filter(is_centre=True).exists()
     assert Household.objects.filter(centre__isnull=False).exists()
     assert set(KeyHouseholdTag.objects.values_list("tag", flat=True)) >= {"alone", "left_behind"}
-    assert AuditEvent.objects.filter(action="demo.load").count() == 1
-    # Explicit keys did not leave the sequences behind: ordinary inserts still work.
-    Place.objects.create(name="新地点", kind="town", parent=None, path="/x/")
+    county = Place.objects.get(kind="county")
+    assert county.parent.kind == "city"
+    loads = AuditEvent.objects.filter(action="demo.load", object_type="places.place")
+    assert list(loads.values_list("object_id", flat=True)) == [str(county.pk)]
 
-
-@pytest.mark.django_db
-def test_demo_refuses_a_database_with_data_unless_flushed() -> None:
-    """A second ``wugong demo`` leaves the data alone; ``--flush`` starts over."""
-    _demo()
-    err = StringIO()
-    call_command("demo", households=SMALL, stdout=StringIO(), stderr=err)
-    assert "--flush" in err.getvalue()
-    assert Household.objects.count() == SMALL
-    with pytest.raises(CommandError):
-        call_command("seed", households=10, stdout=StringIO(), stderr=StringIO())
-
-
-@pytest.mark.django_db
-def test_place_tree_has_rural_four_levels_and_urban_five() -> None:
-    """Town → village → group → household, and street → community → estate → building →
-    household (the centre household being the fifth level), under county and city."""
-    _demo()
-    rural = Household.objects.filter(place__kind="group").select_related("place").first()
-    group = rural.place
+    group = Household.objects.filter(place__kind="group").select_related("place").first().place
     assert [group.parent.kind, group.parent.parent.kind] == ["village", "town"]
     urban = Household.objects.filter(place__kind="building").select_related("place").first()
     building = urban.place
@@ -129,8 +113,16 @@ def test_place_tree_has_rural_four_levels_and_urban_five() -> None:
     assert chain == ["estate", "community", "street"]
     assert urban.unit and urban.floor and urban.floor_area
     assert Household.objects.filter(place__kind="building", is_centre=True).exists()
-    county = Place.objects.get(kind="county")
-    assert county.parent.kind == "city"
+
+    # Explicit keys did not leave the sequences behind: ordinary inserts still work.
+    Place.objects.create(name="新地点", kind="town", parent=county, path="/x/")
+
+    err = StringIO()
+    call_command("demo", households=SMALL, stdout=StringIO(), stderr=err)
+    assert "--flush" in err.getvalue()
+    assert Household.objects.count() == SMALL
+    with pytest.raises(CommandError):
+        call_command("seed", households=10, stdout=StringIO(), stderr=StringIO())
 
 
 def _accounts(output: str) -> dict[str, tuple[str, str]]:

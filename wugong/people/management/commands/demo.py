@@ -48,7 +48,7 @@ class Command(BaseCommand):
             ctx = demo_load(seed=options["seed"], households=options["households"])
         statistics_refresh()
         seconds = time.perf_counter() - started
-        self.stderr.write(
+        self.stdout.write(
             f"演示数据已加载：{options['households']} 户（种子 {options['seed']}），"
             f"用时 {seconds:.1f} 秒。"
         )
