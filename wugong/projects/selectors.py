@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -39,6 +39,14 @@ from wugong.projects.models import (
 from wugong.projects.money import Compliance, compliance, leverage, m2_to_mu
 
 ANONYMOUS_NAME = "爱心人士（匿名）"
+CENT = Decimal("0.01")
+
+
+def dec(value: Any, quantum: Decimal = CENT) -> Decimal:
+    """A database sum as an exact Decimal (SQLite hands decimal sums back via float)."""
+    return Decimal(str(value or 0)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
 IN_KIND = (
     ContributionKind.MATERIAL,
     ContributionKind.LABOUR,
@@ -216,12 +224,12 @@ def project_accounts(project: Project) -> Accounts:
         in_kind_value=sum(x["value"] for x in in_kind),
         pledged=int(pledged),
         pledged_received=int(pledged_received),
-        labour_days=Decimal(lab.get("d") or 0),
+        labour_days=dec(lab.get("d")),
         labour_times=int(lab.get("t") or 0),
-        land_mu=Decimal(land.get("mu") or 0),
-        land_m2=Decimal(land.get("m2") or 0),
+        land_mu=dec(land.get("mu"), Decimal("0.0001")),
+        land_m2=dec(land.get("m2")),
         donors=donors,
-        work_relief_hours=Decimal(relief.get("h") or 0),
+        work_relief_hours=dec(relief.get("h")),
         work_relief_wages=int(relief.get("w") or 0),
         compliance=compliance(dict(income), **rule) if income else None,
         plan_compliance=compliance(dict(plan_split), **rule) if plan_split else None,
@@ -416,10 +424,10 @@ def programme_view(*, place: Place, page_size: int = 50, page: int = 1) -> dict[
         "total_value": money_in + in_kind,
         "government": government,
         "leverage": leverage(government_fen=government, total_value_fen=money_in + in_kind),
-        "labour_days": Decimal(totals["labour_days"]),
+        "labour_days": dec(totals["labour_days"]),
         "labour_times": int(totals["labour_times"]),
-        "land_m2": Decimal(totals["land_m2"]),
-        "land_mu": m2_to_mu(Decimal(totals["land_m2"])),
+        "land_m2": dec(totals["land_m2"]),
+        "land_mu": m2_to_mu(dec(totals["land_m2"])),
         "contributions": int(totals["contributions"]),
         "rows": rows,
         "page": page,
@@ -437,7 +445,7 @@ def rollup_mismatches(*, place: Place | None = None) -> list[int]:
     bad = []
     for r in qs.iterator():
         facts = rollup_figures(r.project_id)
-        if any(Decimal(getattr(r, k)) != Decimal(v) for k, v in facts.items()):
+        if any(dec(getattr(r, k)) != dec(v) for k, v in facts.items()):
             bad.append(r.project_id)
     return bad
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
-from wugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from wugong.core.errors import PermissionDenied, ValidationFailed
 from wugong.people.models import Household, Person
 from wugong.people.rules import Viewer
 from wugong.places.models import GRASSROOTS_KINDS, Place
@@ -101,7 +101,9 @@ def _require_manage(viewer: Viewer, project: Project) -> None:
 def _lock(project: Project) -> Project:
     """The project row, locked until the transaction ends (serialises its ledger)."""
     return (
-        Project.objects.select_for_update().select_related("place", "programme").get(pk=project.pk)
+        Project.objects.select_for_update(of=("self",))
+        .select_related("place", "programme")
+        .get(pk=project.pk)
     )
 
 
@@ -597,10 +599,9 @@ class Giver:
         }
 
 
-def _check_giver_place(giver: Giver, project: Project) -> None:
-    """A person or household named as giver must be known; residents of anywhere may give."""
-    if giver.person is not None and giver.person.pk is None:
-        raise NotFound(_("没有这个人。"))
+def _shown(who: dict[str, Any]) -> str:
+    """The name for texts everyone reads (memos): 爱心人士 for who asked to stay anonymous."""
+    return _("爱心人士（匿名）") if who.get("anonymous") else who["contributor_name"]
 
 
 def _own_giver(viewer: Viewer, giver: Giver) -> bool:
@@ -804,7 +805,7 @@ def receipt_post(
         raise ValidationFailed(_("请选择资金来源。"), field="source_kind")
     memo = _text(memo, field="memo", label=_("摘要"), max_len=200, required=False)
     if not memo:
-        memo = _("收到%(w)s%(s)s") % {"w": who["contributor_name"], "s": SourceKind(source).label}
+        memo = _("收到%(w)s%(s)s") % {"w": _shown(who), "s": SourceKind(source).label}
     entry = _post(
         project,
         actor=actor,
@@ -987,7 +988,7 @@ def contribution_record(
             actor=actor,
             direction=Direction.IN,
             amount_fen=amount,
-            memo=_("%(w)s捐款") % {"w": who["contributor_name"]},
+            memo=_("%(w)s捐款") % {"w": _shown(who)},
             occurred_on=on,
             source_kind=source,
             who=who,
@@ -1054,7 +1055,7 @@ def contribution_record(
             actor=actor,
             direction=Direction.OUT,
             amount_fen=wages,
-            memo=_("以工代赈工资：%(w)s %(h)s小时") % {"w": who["contributor_name"], "h": hrs},
+            memo=_("以工代赈工资：%(w)s %(h)s小时") % {"w": _shown(who), "h": hrs},
             occurred_on=on,
             item=SpendItem.WORK_RELIEF,
             who=who,
@@ -1167,7 +1168,9 @@ def request_order(
 
 def _request_locked(req: ServiceRequest) -> ServiceRequest:
     return (
-        ServiceRequest.objects.select_for_update().select_related("project__place").get(pk=req.pk)
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("project__place")
+        .get(pk=req.pk)
     )
 
 
@@ -1240,6 +1243,10 @@ def request_fulfil(
     return contribution
 
 
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 # --- the rollup read model --------------------------------------------------------------------
 def rollup_figures(project_id: int) -> dict[str, Any]:
     """The rollup's figures computed from the facts (ledger and contributions)."""
@@ -1281,9 +1288,9 @@ def rollup_figures(project_id: int) -> dict[str, Any]:
         labour_fen=int(get("labour", "v")),
         land_fen=int(get("land", "v")),
         demolition_fen=int(get("demolition", "v")),
-        labour_days=Decimal(get("labour", "d")),
+        labour_days=_dec(get("labour", "d")),
         labour_times=int(get("labour", "t")),
-        land_m2=Decimal(get("land", "m2")),
+        land_m2=_dec(get("land", "m2")),
         contributions=gifts.count(),
     )
     return figures
