@@ -11,10 +11,12 @@ generator), unless it already holds exactly N households from an earlier run. Th
 caches, the median of ``--runs`` timings of:
 
 * ``town_first_page``: the first 20 households of a town in pinyin order, as a town
-  supervisor sees them (``selectors.household_list(viewer=…, place=town)[:20]``, materialised
+  supervisor sees them (``selectors.household_page(viewer=…, place=town, page_number=1)``,
+  with the paginator's count, materialised
   with heads, places, grids and tags);
 * ``county_key_counts``: key households of the whole county by tag
-  (``selectors.key_household_counts``), as a county supervisor.
+  (``selectors.key_household_counts``, read from the per-place rollup), as a county
+  supervisor.
 
 Prints one figure per line, e.g. ``sqlite_town_first_page_ms 3.2``. Target: each < 50 ms.
 ``--explain`` also prints each query's plan to stderr.
@@ -93,7 +95,7 @@ def worker(backend: str, households: int, seed: int, runs: int, explain: bool) -
     county_viewer = viewer_at("county_supervisor", county)
 
     def first_page() -> object:
-        page = list(selectors.household_list(viewer=town_viewer, place=town)[:20])
+        page = list(selectors.household_page(viewer=town_viewer, place=town, page_number=1))
         assert len(page) == 20
         return [(h.head.name, h.place.name, len(h.tags.all())) for h in page]
 

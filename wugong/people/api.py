@@ -189,10 +189,13 @@ class _HouseholdPage:
         self.shown = shown
 
     def __len__(self) -> int:
-        return self.qs.count()
+        return self.qs.values("id").count()
 
     def __getitem__(self, page: slice) -> list[dict]:
-        households = list(self.qs[page])
+        # Ids from the index first, then only those rows (see selectors.household_page).
+        ids = list(self.qs.values_list("id", flat=True)[page])
+        by_id = self.qs.in_bulk(ids)
+        households = [by_id[i] for i in ids if i in by_id]
         self.shown(households)
         return [_household_out(h) for h in households]
 

@@ -73,6 +73,7 @@ from wugong.people.models import (
     User,
 )
 from wugong.people.roles import STAFF_ROLES, Role
+from wugong.people.services import key_tag_counts_rebuild
 from wugong.places.models import MicroGrid, Place
 
 DEMO_SEED = 2026
@@ -575,6 +576,8 @@ def county_build(
         )
     b.flush()
     b.orgs_write(orgs)
+    # The bulk rows bypassed key_tag_set, which keeps the per-place rollup: rebuild it once.
+    key_tag_counts_rebuild()
     if accounts:
         _accounts_make(ctx, b)
     audit_event_record(

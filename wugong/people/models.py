@@ -179,6 +179,25 @@ class KeyHouseholdTag(models.Model):
         return self.tag in SENSITIVE_TAGS
 
 
+class KeyTagCount(models.Model):
+    """Rollup: how many households carry each key-household tag at and under each place
+    (重点户统计). A county's counts are eight rows to read, not a scan of every tag; services
+    keep it in step with the tags in the same transaction (``key_tag_set``/``key_tag_remove``),
+    and bulk loaders rebuild it (``key_tag_counts_rebuild``)."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="+")
+    tag = models.CharField(max_length=20, choices=KeyTag.choices)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["place", "tag"], name="key_tag_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place_id}:{self.tag}={self.n}"
+
+
 class OrganisationKind(models.TextChoices):
     COUNCIL = "council", _("村民理事会/居民议事会")
     COOPERATIVE = "cooperative", _("合作社")

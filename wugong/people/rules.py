@@ -226,6 +226,15 @@ class Viewer:
     def can_place(self, rule: str, place: Place) -> bool:
         return any(self._holds_place(a, place) for a in self.granting(rule))
 
+    def covers_subtree(self, rule: str, place: Place) -> bool:
+        """The viewer may ``rule`` everything under ``place`` (a place-scoped assignment at or
+        above it), so place-wide figures may be read from rollups."""
+        return any(
+            ROLE_SCOPE[a.role] == Scope.EVERYTHING
+            or (ROLE_SCOPE[a.role] == Scope.PLACE and place.path.startswith(a.place_path))
+            for a in self.granting(rule)
+        )
+
     def can_assign(self, role: str, place: Place) -> bool:
         return any(
             role in ASSIGNABLE_BY.get(a.role, set()) and self._holds_place(a, place)

@@ -1,11 +1,13 @@
 """Every write to people, households, tags, organisations and roles."""
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
@@ -24,6 +26,7 @@ from wugong.people.models import (
     Household,
     KeyHouseholdTag,
     KeyTag,
+    KeyTagCount,
     Membership,
     Organisation,
     Person,
@@ -33,6 +36,7 @@ from wugong.people.models import (
 from wugong.people.roles import ROLE_SCOPE, Role, Scope
 from wugong.people.rules import Viewer
 from wugong.places.models import MicroGrid, Place
+from wugong.places.paths import path_ids
 
 
 @dataclass
@@ -207,6 +211,8 @@ def key_tag_set(
             "place_path": household.place_path,
         },
     )
+    if created:
+        _key_tag_counts_add(household.place_path, tag, 1)
     audit_event_record(
         actor=actor,
         action="household.tag_set",
@@ -222,6 +228,7 @@ def key_tag_remove(*, household: Household, tag: str, actor: Any = None) -> None
     deleted, _count = KeyHouseholdTag.objects.filter(household=household, tag=tag).delete()
     if not deleted:
         raise NotFound(_("该住户没有这个重点户标签。"))
+    _key_tag_counts_add(household.place_path, tag, -1)
     audit_event_record(
         actor=actor,
         action="household.tag_remove",
@@ -392,3 +399,29 @@ def sensitive_list_logged(*, user: Any, households: list[Household], field: str)
         for h in households
         if h.head_id
     )
+
+
+def _key_tag_counts_add(place_path: str, tag: str, delta: int) -> None:
+    """Move the rollup of one tag by ``delta`` at the household's place and every ancestor.
+    The update is relative (n = n + delta), so concurrent changes never overwrite each other."""
+    ids = path_ids(place_path)
+    KeyTagCount.objects.bulk_create(
+        [KeyTagCount(place_id=i, tag=tag, n=0) for i in ids], ignore_conflicts=True
+    )
+    KeyTagCount.objects.filter(place_id__in=ids, tag=tag).update(n=F("n") + delta)
+
+
+@transaction.atomic
+def key_tag_counts_rebuild() -> int:
+    """Recompute the whole rollup from the tags (after a bulk load bypassed the services).
+    One GROUP BY over the tags; returns the number of rollup rows."""
+    totals: Counter[tuple[int, str]] = Counter()
+    rows = KeyHouseholdTag.objects.values("place_path", "tag").annotate(n=Count("id")).order_by()
+    for row in rows.iterator():
+        for place_id in path_ids(row["place_path"]):
+            totals[(place_id, row["tag"])] += row["n"]
+    KeyTagCount.objects.all().delete()
+    KeyTagCount.objects.bulk_create(
+        (KeyTagCount(place_id=p, tag=t, n=n) for (p, t), n in totals.items()), batch_size=2000
+    )
+    return len(totals)

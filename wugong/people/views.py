@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -137,10 +136,15 @@ def household_list(request: HttpRequest) -> HttpResponse:
         if tag and tag not in {KeyTag.LIVING_ALONE, KeyTag.LEFT_BEHIND}
         else "household.view"
     )
-    qs = selectors.household_list(
-        viewer=viewer, place=place, query=request.GET.get("q", ""), tag=tag, rule=rule
+    page = selectors.household_page(
+        page_number=request.GET.get("page"),
+        size=PAGE_SIZE,
+        viewer=viewer,
+        place=place,
+        query=request.GET.get("q", ""),
+        tag=tag,
+        rule=rule,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     if rule == "person.view_sensitive":
         services.sensitive_list_logged(user=request.user, households=list(page), field="tags")
     context = {
