@@ -256,13 +256,18 @@ def project_story(project: Project, accounts: Accounts) -> dict[str, Any]:
     return {"days": days, "saving": saving, "tender": project.tender_estimate_fen}
 
 
-def ledger_lines(project: Project) -> QuerySet[LedgerEntry]:
-    return (
+def ledger_lines(project: Project) -> list[LedgerEntry]:
+    """Every entry of the project in date order, each with ``reversal_id`` (the entry that
+    reverses it, if any) and its documents: three indexed queries on the project."""
+    lines = list(
         LedgerEntry.objects.filter(project=project)
         .prefetch_related("documents")
-        .select_related("reversed_by")
         .order_by("occurred_on", "id")
     )
+    reversed_by = {e.reverses_id: e.pk for e in lines if e.reverses_id}
+    for e in lines:
+        e.reversal_id = reversed_by.get(e.pk)
+    return lines
 
 
 def public_name(row: Any) -> str:
