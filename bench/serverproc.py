@@ -44,6 +44,9 @@ class Server:
             str(threads),
         ]
         self.proc: subprocess.Popen[bytes] | None = None
+        # The server's log goes to a file: an unread pipe would block it once full.
+        self.log = Path(env.get("WUGONG_DATA_DIR", "/tmp")) / f"server-{port}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
 
     def __enter__(self) -> "Server":
         self.proc = subprocess.Popen(
@@ -51,10 +54,11 @@ class Server:
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log.open("w"),
             start_new_session=True,
         )
-        deadline = time.time() + 60
+        # The first start collects and compresses static files, which takes a while.
+        deadline = time.time() + 240
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
@@ -62,7 +66,7 @@ class Server:
             except OSError:
                 time.sleep(0.3)
         self.__exit__()
-        raise RuntimeError("server did not start")
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def __exit__(self, *exc: object) -> None:
         if self.proc and self.proc.poll() is None:
@@ -81,5 +85,6 @@ def bench_env(database_url: str, data_dir: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         SECURE_COOKIES="0",
         SECURE_HSTS_SECONDS="0",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
     )
     return env

@@ -430,15 +430,17 @@ def cast_window_check(vote: Vote, now: dt.datetime | None = None) -> None:
         raise ValidationFailed(_("投票时间已过，不能再投票。"), code="closed")
 
 
-def roll_entry_for(*, vote: Vote, viewer: Viewer) -> RollEntry | None:
-    """The viewer's line on the frozen roll: their own, or their household's."""
+def roll_entry_for(*, vote: Vote, viewer: Viewer, lock: bool = False) -> RollEntry | None:
+    """The viewer's line on the frozen roll: their own, or their household's. With ``lock``,
+    the row is locked (SELECT … FOR UPDATE) in the same query that finds it."""
+    rows = RollEntry.objects.select_for_update() if lock else RollEntry.objects.all()
     if vote.unit == BallotUnit.PERSON:
         if not viewer.person_id:
             return None
-        return RollEntry.objects.filter(vote=vote, person_id=viewer.person_id).first()
+        return rows.filter(vote=vote, person_id=viewer.person_id).order_by("pk").first()
     if not viewer.household_id:
         return None
-    return RollEntry.objects.filter(vote=vote, household_id=viewer.household_id).first()
+    return rows.filter(vote=vote, household_id=viewer.household_id).order_by("pk").first()
 
 
 def choices_clean(
@@ -521,13 +523,13 @@ def ballot_cast(
             raise PermissionDenied(_("只有本地干部可以代录委托投票。"))
         if entry.vote_id != vote.pk:
             raise NotFound(_("名册中没有这一项。"))
+        entry = RollEntry.objects.select_for_update().get(pk=entry.pk)
     else:
-        entry = roll_entry_for(vote=vote, viewer=viewer)
+        entry = roll_entry_for(vote=vote, viewer=viewer, lock=True)
         if entry is None:
             raise PermissionDenied(
                 _("您不在本次表决的投票名册中（名册在投票开启时确定）。"), code="not_on_roll"
             )
-    entry = RollEntry.objects.select_for_update().get(pk=entry.pk)
     options = list(vote.options.all())
     clean = choices_clean(vote=vote, options=options, choices=choices)
     if entry.voted_at is not None:
