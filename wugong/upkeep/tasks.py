@@ -56,20 +56,24 @@ def visit_reminders(*, now: dt.datetime) -> int:
             counts[person_id][0] += total - late
             counts[person_id][1] += late
 
-    late_q = Count("pk", filter=Q(next_due_at__lt=now))
-    by_grid = due.exclude(grid=None).values("grid_id").annotate(n=Count("pk"), late=late_q)
+    late_q = Count("next_due_at", filter=Q(next_due_at__lt=now))
+    by_grid = due.exclude(grid=None).values("grid_id").annotate(n=Count("next_due_at"), late=late_q)
     grid_rows = {r["grid_id"]: r for r in by_grid.order_by()}
     workers = RoleAssignment.objects.filter(
         active=True, role=Role.GRID_WORKER, grid_id__in=list(grid_rows)
     ).values_list("grid_id", "person_id")
     for grid_id, person_id in workers:
         add(person_id, grid_rows[grid_id]["late"], grid_rows[grid_id]["n"])
-    by_centre = due.exclude(centre=None).values("centre_id").annotate(n=Count("pk"), late=late_q)
+    by_centre = (
+        due.exclude(centre=None).values("centre_id").annotate(n=Count("next_due_at"), late=late_q)
+    )
     centre_rows = {r["centre_id"]: r for r in by_centre.order_by()}
     heads = Household.objects.filter(pk__in=list(centre_rows)).values_list("pk", "head_id")
     for centre_id, head_id in heads:
         add(head_id, centre_rows[centre_id]["late"], centre_rows[centre_id]["n"])
-    by_cadre = due.exclude(cadre=None).values("cadre_id").annotate(n=Count("pk"), late=late_q)
+    by_cadre = (
+        due.exclude(cadre=None).values("cadre_id").annotate(n=Count("next_due_at"), late=late_q)
+    )
     for r in by_cadre.order_by():
         add(r["cadre_id"], r["late"], r["n"])
     day = timezone.localdate(now).isoformat()
