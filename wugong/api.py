@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wugong.budgeting.api import router as budgeting_router
@@ -51,6 +53,22 @@ api = NinjaAPI(
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(
         request, {"code": exc.code, "detail": str(exc), "field": exc.field}, status=exc.status
+    )
+
+
+_HTTP_ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Errors django-ninja raises itself (a body that is not JSON, a missing token) in the
+    documented error shape {code, detail, field}, like every other 4xx."""
+    detail = str(exc)
+    if detail.startswith("Cannot parse request body"):
+        detail = _("请求内容不是有效的 JSON。")
+    code = _HTTP_ERROR_CODES.get(exc.status_code, "error")
+    return api.create_response(
+        request, {"code": code, "detail": detail, "field": ""}, status=exc.status_code
     )
 
 
