@@ -307,6 +307,21 @@ def resource_list(
     return list(selectors.resource_search(place=place_obj, category=category, query=q[:50])[:200])
 
 
+@router.get(
+    "/resources/for-need/{need_id}",
+    response={200: list[ResourceOut], 404: ErrorOut},
+    auth=None,
+    summary="Offers near a need that its category calls for",
+)
+def resources_for_need(request: HttpRequest, need_id: int) -> list:
+    from wugong.needs.models import Need
+
+    need = Need.objects.select_related("place").filter(pk=need_id).first()
+    if need is None:
+        raise NotFound(_t("没有这个问题。"))
+    return selectors.need_matches(need=need)
+
+
 @router.get("/programme/{place_id}", auth=None, summary="A town's or county's figures")
 def programme(request: HttpRequest, place_id: int) -> dict[str, Any]:
     v = selectors.programme_view(place=_place(place_id), page_size=20)

@@ -251,7 +251,8 @@ def project_story(project: Project, accounts: Accounts) -> dict[str, Any]:
     if project.started_on and project.finished_on:
         days = (project.finished_on - project.started_on).days + 1
     saving = None
-    if project.tender_estimate_fen:
+    done = project.finished_on is not None or project.stage in (Stage.ACCEPTED, Stage.UPKEEP)
+    if project.tender_estimate_fen and done:  # before the end, what is unspent is not saved
         saving = project.tender_estimate_fen - accounts.money_out
     return {"days": days, "saving": saving, "tender": project.tender_estimate_fen}
 

@@ -133,3 +133,25 @@ def test_needs_are_matched_to_offers(cast, county):
         title="院子可开会",
     )
     assert [r.pk for r in selectors.need_matches(need=need)] == [labour.pk]
+
+
+def test_need_matches_through_the_api(cast, county):
+    from wugong.needs import services as need_services
+    from wugong.people.rules import viewer_for
+
+    need = need_services.need_submit(
+        viewer=viewer_for(cast.resident_a),
+        actor=cast.resident_a,
+        text="路灯不亮",
+        category="lighting",
+    )
+    skill = services.resource_offer(
+        **as_(cast.resident_a),
+        place=county.village_a,
+        giver=_me(cast.resident_a),
+        category="skill",
+        title="会修电路",
+    )
+    r = Client().get(f"/api/v1/projects/resources/for-need/{need.pk}").json()
+    assert [x["id"] for x in r] == [skill.pk]
+    assert Client().get("/api/v1/projects/resources/for-need/999999").status_code == 404
