@@ -3,6 +3,7 @@
 render."""
 
 import uuid
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -108,8 +109,8 @@ def visit_new(request: HttpRequest, household_pk: int) -> HttpResponse:
         fen = None
         if amount := request.POST.get("assistance_yuan", "").strip():
             try:
-                fen = round(float(amount) * 100)
-            except ValueError:
+                fen = int((Decimal(amount) * 100).to_integral_value(ROUND_HALF_UP))
+            except (InvalidOperation, ValueError):
                 fen = -1
         try:
             _visit, created = visit_services.visit_record(
