@@ -110,7 +110,7 @@ def visit_new(request: HttpRequest, household_pk: int) -> HttpResponse:
         if amount := request.POST.get("assistance_yuan", "").strip():
             try:
                 fen = int((Decimal(amount) * 100).to_integral_value(ROUND_HALF_UP))
-            except (InvalidOperation, ValueError):
+            except (InvalidOperation, ValueError, OverflowError):
                 fen = -1
         try:
             _visit, created = visit_services.visit_record(
