@@ -578,3 +578,154 @@ def resource_offer(request: HttpRequest, payload: ResourceIn) -> Reply:
         detail=payload.detail,
     )
     return Reply(201, resource)
+
+
+class ProgressIn(Schema):
+    progress_pct: int
+    on: dt.date | None = None
+    text: str = ""
+    finished: bool = False
+
+
+@router.post("/{pk}/progress", response=W)
+def project_progress(request: HttpRequest, pk: int, payload: ProgressIn) -> Project:
+    services.project_progress(
+        viewer=_viewer(request),
+        actor=request.user,
+        project=_project(pk),
+        progress_pct=payload.progress_pct,
+        on=payload.on,
+        text=payload.text,
+        finished=payload.finished,
+    )
+    return _project(pk)
+
+
+class FundingIn(Schema):
+    source_kind: str
+    planned_fen: Any
+    source_name: str = ""
+
+
+@router.post("/{pk}/funding", response={201: dict, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def funding_add(request: HttpRequest, pk: int, payload: FundingIn) -> Reply:
+    line = services.funding_line_add(
+        viewer=_viewer(request),
+        actor=request.user,
+        project=_project(pk),
+        source_kind=payload.source_kind,
+        source_name=payload.source_name,
+        planned_fen=payload.planned_fen,
+    )
+    return Reply(201, {"id": line.pk, "planned_fen": line.planned_fen})
+
+
+class OrderIn(Schema):
+    category: str
+    title: str
+
+
+class RequestOut(Schema):
+    id: int
+    category: str
+    title: str
+    status: str
+    resource_id: int | None
+    contribution_id: int | None
+
+
+class AssignIn(Schema):
+    resource: int
+
+
+class FulfilIn(Schema):
+    kind: str
+    item: str = ""
+    quantity: Any = None
+    unit: str = ""
+    unit_price_fen: Any = None
+    person_days: Any = None
+    person_times: Any = None
+    hours: Any = None
+    wages_fen: Any = None
+    amount_fen: Any = None
+    value_fen: Any = None
+
+
+RQ = {200: RequestOut, 201: RequestOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+def _request(pk: int, request_id: int) -> Any:
+    from wugong.projects.models import ServiceRequest
+
+    req = ServiceRequest.objects.filter(pk=request_id, project_id=pk).first()
+    if req is None:
+        raise NotFound(_t("没有这张服务单。"))
+    return req
+
+
+def _resource(pk: int) -> Any:
+    from wugong.projects.models import Resource
+
+    res = Resource.objects.filter(pk=pk).first()
+    if res is None:
+        raise NotFound(_t("没有这项资源。"))
+    return res
+
+
+@router.post("/{pk}/requests", response=RQ, summary="点单: order a service for the project")
+def request_order(request: HttpRequest, pk: int, payload: OrderIn) -> Reply:
+    req = services.request_order(
+        viewer=_viewer(request),
+        actor=request.user,
+        project=_project(pk),
+        category=payload.category,
+        title=payload.title,
+    )
+    return Reply(201, req)
+
+
+@router.post("/{pk}/requests/{request_id}/take", response=RQ, summary="接单 with one's resource")
+def request_take(request: HttpRequest, pk: int, request_id: int, payload: AssignIn) -> Any:
+    return services.request_take(
+        viewer=_viewer(request),
+        actor=request.user,
+        request=_request(pk, request_id),
+        resource=_resource(payload.resource),
+    )
+
+
+@router.post("/{pk}/requests/{request_id}/dispatch", response=RQ, summary="派单 to a resource")
+def request_dispatch(request: HttpRequest, pk: int, request_id: int, payload: AssignIn) -> Any:
+    return services.request_dispatch(
+        viewer=_viewer(request),
+        actor=request.user,
+        request=_request(pk, request_id),
+        resource=_resource(payload.resource),
+    )
+
+
+@router.post(
+    "/{pk}/requests/{request_id}/done",
+    response={201: ContributionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The service was given: it becomes a contribution",
+)
+def request_fulfil(request: HttpRequest, pk: int, request_id: int, payload: FulfilIn) -> Reply:
+    measures = {k: v for k, v in payload.dict().items() if k != "kind" and v not in (None, "")}
+    c = services.request_fulfil(
+        viewer=_viewer(request),
+        actor=request.user,
+        request=_request(pk, request_id),
+        kind=payload.kind,
+        **measures,
+    )
+    return Reply(
+        201,
+        {
+            "id": c.pk,
+            "kind": c.kind,
+            "contributor": selectors.public_name(c),
+            "value_fen": c.value_fen,
+            "entry_id": c.entry_id,
+        },
+    )

@@ -155,3 +155,36 @@ def test_need_matches_through_the_api(cast, county):
     r = Client().get(f"/api/v1/projects/resources/for-need/{need.pk}").json()
     assert [x["id"] for x in r] == [skill.pk]
     assert Client().get("/api/v1/projects/resources/for-need/999999").status_code == 404
+
+
+def test_order_and_dispatch_through_the_api(cast, county, project_at, client_for):
+    p = project_at()
+    res = services.resource_offer(
+        **as_(cast.cadre_a),
+        place=county.village_a,
+        giver=giver("鑫源建材", "enterprise"),
+        category="material",
+        title="水泥",
+    )
+    c = client_for(cast.cadre_a)
+    order = c.post(
+        f"/api/v1/projects/{p.pk}/requests", {"category": "material", "title": "水泥5吨"},
+        "application/json",
+    )  # fmt: skip
+    assert order.status_code == 201 and order.json()["status"] == "ordered"
+    rid = order.json()["id"]
+    sent = c.post(
+        f"/api/v1/projects/{p.pk}/requests/{rid}/dispatch", {"resource": res.pk}, "application/json"
+    )
+    assert sent.json()["status"] == "dispatched"
+    done = c.post(
+        f"/api/v1/projects/{p.pk}/requests/{rid}/done",
+        {"kind": "material", "quantity": "5", "unit": "吨", "unit_price_fen": 45000},
+        "application/json",
+    )
+    assert done.status_code == 201, done.content
+    assert done.json()["contributor"] == "鑫源建材" and done.json()["value_fen"] == 225000
+    again = c.post(
+        f"/api/v1/projects/{p.pk}/requests/{rid}/dispatch", {"resource": res.pk}, "application/json"
+    )
+    assert again.status_code == 400 and again.json()["detail"] == "这张单已经有人接了。"

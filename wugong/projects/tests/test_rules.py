@@ -82,3 +82,30 @@ def test_public_reads_need_no_sign_in(county, make_user, client_for):
     assert r.status_code == 401
     assert anon.get("/projects/programme/abc/").status_code == 404
     assert anon.get("/projects/?place=x").status_code == 404
+
+
+def test_public_pages_read_a_fixed_number_of_queries(
+    county, make_user, django_assert_max_num_queries
+):
+    """The project page and the accounts page do not grow with the number of gifts/entries."""
+    from wugong.projects import services
+    from wugong.projects.tests.conftest import as_, giver
+
+    cadre = make_user("village_cadre", county.village_a)
+    me = as_(cadre)
+    p = services.project_propose(**me, place=county.village_a, title="路", motion="决议")
+    services.project_plan(
+        **me, project=p, scope="x", plan="x", budget_fen=1, tender_estimate_fen=1, responsible="x"
+    )
+    for i in range(30):
+        services.contribution_record(
+            **me, project=p, kind="money", giver=giver(f"村民{i}"), amount_fen=100 + i
+        )
+        services.contribution_record(
+            **me, project=p, kind="labour", giver=giver(f"村民{i}"), person_days="1"
+        )
+    anon = Client()
+    with django_assert_max_num_queries(16):
+        assert anon.get(f"/projects/{p.pk}/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert anon.get(f"/projects/{p.pk}/accounts/").status_code == 200
