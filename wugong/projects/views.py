@@ -197,13 +197,18 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def project_accounts(request: HttpRequest, pk: int) -> HttpResponse:
     """Every ledger line (收支明细) with its documents, reversals shown beside what they undo."""
     project = _project(pk)
+    entries = selectors.ledger_lines(project)
+    money_in = sum(e.amount_fen for e in entries if e.direction == "in")
+    money_out = sum(e.amount_fen for e in entries if e.direction == "out")
     return render(
         request,
         "projects/accounts.html",
         {
             "project": project,
-            "a": selectors.project_accounts(project),
-            "entries": selectors.ledger_lines(project),
+            "money_in": money_in,
+            "money_out": money_out,
+            "balance": money_in - money_out,
+            "entries": entries,
         },
     )
 

@@ -2,6 +2,7 @@
 and receipts apart; refusals in Chinese that change nothing."""
 
 import pytest
+from django.test import Client
 from PIL import Image
 
 from wugong.core.errors import PermissionDenied, ValidationFailed
@@ -168,6 +169,8 @@ def test_a_correction_is_a_reversing_entry(cast, project_at, client_for):
     assert r.json()["amount_fen"] == -1000_00 and r.json()["reverses_id"] == wrong.pk
     assert LedgerEntry.objects.filter(pk=wrong.pk, amount_fen=1000_00).exists()
     assert services.ledger_balance(p.pk) == 100_00
+    page = Client().get(f"/projects/{p.pk}/accounts/").content.decode()
+    assert "收入 ¥100，支出 ¥0，余额 ¥100。" in page and f"已由#{wrong.pk + 2}冲正" in page
     assert selectors.honour_roll(project=p)[0].money == 100_00
     with pytest.raises(ValidationFailed):
         services.entry_reverse(**me, entry=wrong, reason="再来一次")
