@@ -6,7 +6,9 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -14,12 +16,42 @@ from wugong.core.context_processors import LARGE_TEXT_COOKIE
 from wugong.core.models import LoadProbe
 from wugong.core.selectors import audit_events, home_summary
 
+# The five togethers, as big tiles on the home page: (label, url name, rule needed or "").
+HOME_TILES: list[tuple[str, str, str]] = [
+    (_("提需求"), "needs:new", "need.submit"),
+    (_("问题清单"), "needs:list", ""),
+    (_("表决"), "voting:list", ""),
+    (_("会议"), "meetings:list", ""),
+    (_("问卷"), "surveys:survey_list", ""),
+    (_("公示"), "transparency:notice_list", ""),
+    (_("村级预算"), "budgeting:list", ""),
+    (_("共识讨论"), "consensus:list", ""),
+    (_("共建项目"), "projects:list", ""),
+    (_("走访与报事"), "upkeep:home", ""),
+    (_("住户名册"), "people:household_list", ""),
+    (_("地点与网格"), "places:browse", ""),
+]
+
+
+def _tiles(viewer: object) -> list[tuple[str, str]]:
+    tiles = []
+    for label, name, rule in HOME_TILES:
+        if rule and not viewer.has_rule(rule):  # type: ignore[attr-defined]
+            continue
+        try:
+            tiles.append((label, reverse(name)))
+        except NoReverseMatch:  # a capability not installed in this deployment
+            continue
+    return tiles
+
 
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's home page; the public landing page for visitors."""
     if not request.user.is_authenticated:
         return render(request, "core/landing.html")
-    return render(request, "core/home.html", home_summary(viewer=request.viewer))
+    context = home_summary(viewer=request.viewer)
+    context["tiles"] = _tiles(request.viewer)
+    return render(request, "core/home.html", context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
