@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/publish/", views.vote_publish, name="publish"),
     path("<int:pk>/offline/", views.offline_tally, name="offline"),
     path("<int:pk>/proxy/", views.proxy_cast, name="proxy"),
+    path("<int:pk>/ballot.pdf", views.paper_ballots, name="paper_ballots"),
+    path("<int:pk>/tally-sheet.pdf", views.tally_sheet, name="tally_sheet"),
 ]

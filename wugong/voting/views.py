@@ -9,13 +9,17 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wugong.core.errors import DomainError, NotFound
 from wugong.core.http import is_htmx
 from wugong.people.models import Person
 from wugong.places.models import Place
+from wugong.transparency.pdf import render_paper_ballot_pdf, render_tally_sheet_pdf
 from wugong.voting import selectors, services
 from wugong.voting.forms import (
     OfflineForm,
@@ -325,3 +329,56 @@ def proxy_cast(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+# Lazy: the language is the one of the request that prints the ballot.
+_PAPER_INSTRUCTIONS = {
+    VoteMethod.MOTION: gettext_lazy("请在赞成、反对、弃权中选一项，在方框内打√。"),
+    VoteMethod.APPROVAL: gettext_lazy("最多选%(k)s项，在所选项后的方框内打√。"),
+    VoteMethod.STARS: gettext_lazy("每项可给0至5颗星：在相应的星格内打√。"),
+    VoteMethod.RANKED: gettext_lazy("按您的偏好在方框内填写名次，1为最想要。"),
+    VoteMethod.ESTATE: gettext_lazy("业主在所选项后的方框内打√，并在选票背面签名。"),
+}
+
+
+def _manageable_vote(request: HttpRequest, pk: int) -> Vote:
+    vote = _vote(request, pk)
+    if not selectors.can_manage(request.viewer, vote):
+        raise DjangoPermissionDenied
+    return vote
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def paper_ballots(request: HttpRequest, pk: int) -> HttpResponse:
+    """An A4 paper ballot for a show of ballots in the room (纸质选票), with a QR code to the
+    vote's page. No serial number: a paper ballot is as anonymous as the box it goes into."""
+    vote = _manageable_vote(request, pk)
+    instructions = _PAPER_INSTRUCTIONS[vote.method] % {"k": vote.max_choices or "—"}
+    data = render_paper_ballot_pdf(
+        vote.title,
+        [o.label for o in vote.options.all()],
+        instructions,
+        stars=5 if vote.method == VoteMethod.STARS else 0,
+        place=vote.place.name,
+        qr_url=request.build_absolute_uri(reverse("voting:detail", args=[vote.pk])),
+    )
+    return _pdf(data, f"wugong-ballot-{vote.pk}.pdf")
+
+
+@login_required
+def tally_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The tally sheet (唱票计票单): a row per option for 正 strokes, totals and signatures."""
+    vote = _manageable_vote(request, pk)
+    data = render_tally_sheet_pdf(
+        vote.title,
+        [o.label for o in vote.options.all()],
+        place=vote.place.name,
+        held_at=timezone.localtime(vote.opens_at).strftime("%Y-%m-%d"),
+    )
+    return _pdf(data, f"wugong-tally-sheet-{vote.pk}.pdf")
