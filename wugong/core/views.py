@@ -1,5 +1,7 @@
 """Home pages, health probes, display preferences and the audit trail."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,7 +25,7 @@ HOME_TILES: list[tuple[str, str, str]] = [
     (_("表决"), "voting:list", ""),
     (_("会议"), "meetings:list", ""),
     (_("问卷"), "surveys:survey_list", ""),
-    (_("公示"), "transparency:notice_list", ""),
+    (_("公示"), "transparency:notice_list", "notice.manage"),
     (_("村级预算"), "budgeting:list", ""),
     (_("共识讨论"), "consensus:list", ""),
     (_("共建项目"), "projects:list", ""),
@@ -31,17 +33,26 @@ HOME_TILES: list[tuple[str, str, str]] = [
     (_("住户名册"), "people:household_list", ""),
     (_("地点与网格"), "places:browse", ""),
 ]
+# Tiles that act as a person (raising a need): hidden for accounts tied to no person.
+PERSON_TILES = {"needs:new"}
 
 
-def _tiles(viewer: object) -> list[tuple[str, str]]:
+def _tiles(viewer: Any) -> list[tuple[str, str]]:
     tiles = []
     for label, name, rule in HOME_TILES:
-        if rule and not viewer.has_rule(rule):  # type: ignore[attr-defined]
+        if (rule and not viewer.has_rule(rule)) or (name in PERSON_TILES and not viewer.person_id):
             continue
         try:
             tiles.append((label, reverse(name)))
         except NoReverseMatch:  # a capability not installed in this deployment
             continue
+    if not viewer.has_rule("notice.manage") and viewer.assignments:
+        # Everyone else reads the public notice board of their own place (村务公开).
+        try:
+            board = reverse("transparency:place_board", args=[viewer.assignments[0].place_id])
+            tiles.insert(5, (_("公示"), board))
+        except NoReverseMatch:
+            pass
     return tiles
 
 
