@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from wugong.core.uploads import image_clean
 from wugong.needs import search
 from wugong.needs.models import (
     REPLIED_STATUSES,
@@ -48,7 +50,6 @@ MAX_TEXT = 2000
 MAX_TITLE = 30
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -67,19 +68,13 @@ def text_clean(text: str, title: str = "") -> tuple[str, str]:
     return text, title
 
 
-def _sniff(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-def photos_clean(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """At most nine photos, each a JPEG, PNG or WebP (by name and by content) of 5 MB or less.
-    Returns each with its content type."""
+def photos_clean(photos: Sequence[UploadedFile]) -> list[tuple[ContentFile, str]]:
+    """At most nine photos, each an image (read from its content) of 5 MB or less, re-encoded
+    so that no EXIF — above all the GPS position of a resident's home — is ever stored.
+    Raises ValidationFailed naming the photo; nothing is kept of a refused batch."""
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed(
@@ -87,30 +82,17 @@ def photos_clean(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str
         )
     cleaned = []
     for photo in photos:
-        name = photo.name or ""
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in PHOTO_TYPES:
+        name = (photo.name or "")[:40]
+        try:
+            clean = image_clean(photo, max_bytes=MAX_PHOTO_BYTES)
+        except ValidationFailed as e:
             raise ValidationFailed(
-                _("“%(name)s”不是照片：只能上传 jpg、png 或 webp 格式。") % {"name": name[:40]},
-                code="photo_type",
+                _("“%(name)s”：%(why)s") % {"name": name, "why": e.message},
+                code="photo_too_large" if e.code == "too_large" else "photo_type",
                 field="photos",
-            )
-        if photo.size is None or photo.size > MAX_PHOTO_BYTES:
-            raise ValidationFailed(
-                _("照片“%(name)s”超过5MB，请换一张小一些的。") % {"name": name[:40]},
-                code="photo_size",
-                field="photos",
-            )
-        photo.seek(0)
-        kind = _sniff(photo.read(12))
-        photo.seek(0)
-        if kind is None or kind != PHOTO_TYPES[ext]:
-            raise ValidationFailed(
-                _("“%(name)s”的内容不是 jpg、png 或 webp 照片。") % {"name": name[:40]},
-                code="photo_type",
-                field="photos",
-            )
-        cleaned.append((photo, kind))
+            ) from e
+        ext = clean.name.rsplit(".", 1)[-1]
+        cleaned.append((clean, CONTENT_TYPES.get(ext, "image/png")))
     return cleaned
 
 
@@ -170,7 +152,7 @@ def _create(
     place: Place,
     reporter_id: int,
     source: str,
-    photos: list[tuple[UploadedFile, str]],
+    photos: list[tuple[ContentFile, str]],
     category: str = Category.OTHER,
     urgency: str = Urgency.NORMAL,
     recorded_by: Any = None,
@@ -189,7 +171,7 @@ def _create(
     )
     _tokens_write(need)
     for photo, content_type in photos:
-        photo.name = f"{uuid.uuid4().hex}.{content_type.split('/')[1].replace('jpeg', 'jpg')}"
+        photo.name = f"{uuid.uuid4().hex}.{photo.name.rsplit('.', 1)[-1]}"
         NeedPhoto.objects.create(
             need=need, file=photo, content_type=content_type, size=photo.size or 0
         )

@@ -1,14 +1,23 @@
 """Fixtures for the needs list: residents of 双台村 and 楼台村, cadres, and small images."""
 
+import io
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
-# The smallest valid-looking heads of each accepted format (the content is checked, not decoded).
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-WEBP = b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 64
+
+def _image(fmt: str, **save: object) -> bytes:
+    """A small real image (photos are decoded and re-encoded, so fake headers won't do)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 120, 40)).save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+JPEG = _image("JPEG")
+PNG = _image("PNG")
+WEBP = _image("WEBP")
 
 
 def jpeg(name: str = "photo.jpg") -> SimpleUploadedFile:

@@ -57,11 +57,11 @@ def test_photos_are_kept_and_served_only_to_those_who_see_the_need(cast, client_
         ({"text": "路灯", "photos": [jpeg(f"{i}.jpg") for i in range(10)]}, "最多上传9张照片"),
         (
             {"text": "路灯", "photos": [SimpleUploadedFile("a.gif", b"GIF89a", "image/gif")]},
-            "只能上传 jpg、png 或 webp 格式",
+            "只能上传照片（JPEG、PNG 或 WebP 格式）",
         ),
         (
             {"text": "路灯", "photos": [SimpleUploadedFile("x.jpg", b"MZ\x90\x00", "image/jpeg")]},
-            "的内容不是 jpg、png 或 webp 照片",
+            "“x.jpg”：只能上传照片（JPEG、PNG 或 WebP 格式）",
         ),
         ({"text": "路灯", "place": "999999"}, "所选地点不存在或不在您所在的村（社区）内"),
         ({"text": "路灯", "place": "abc"}, "所选地点不存在或不在您所在的村（社区）内"),
@@ -82,7 +82,7 @@ def test_a_photo_over_5_mb_is_refused(cast, client_for, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = None
     big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"\x00" * (5 * 1024 * 1024 + 1))
     response = client_for(cast.resident_a).post("/needs/new/", {"text": "路灯", "photos": [big]})
-    assert response.status_code == 400 and "超过5MB" in response.content.decode()
+    assert response.status_code == 400 and "图片不能超过 5 MB" in response.content.decode()
     assert not Need.objects.exists()
 
 
@@ -149,3 +149,27 @@ def test_recording_is_for_recorders_and_within_their_scope(cast, client_for):
     )
     assert api.status_code == 404
     assert not Need.objects.exists()
+
+
+def test_a_photos_gps_position_is_never_stored(cast, client_for):
+    """A phone photo carries the GPS position of the resident's home in its EXIF; the stored
+    copy is re-encoded and has none."""
+    import io
+
+    from PIL import Image
+
+    from wugong.needs.models import NeedPhoto
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (32.0, 13.0, 0.0), 3: "E", 4: (110.0, 14.0, 0.0)}  # GPS IFD
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 200, 10)).save(buf, "JPEG", exif=exif)
+    assert Image.open(io.BytesIO(buf.getvalue())).getexif().get_ifd(0x8825)
+    photo = SimpleUploadedFile("home.jpg", buf.getvalue(), content_type="image/jpeg")
+    r = client_for(cast.resident_a).post("/needs/new/", {"text": "门口路灯坏了", "photos": [photo]})
+    assert r.status_code in (200, 302)
+    stored = NeedPhoto.objects.get()
+    with stored.file.open("rb") as fh:
+        image = Image.open(io.BytesIO(fh.read()))
+        assert not image.getexif().get_ifd(0x8825)
+        assert not image.getexif()
