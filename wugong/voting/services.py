@@ -6,12 +6,14 @@ and nothing links it to the voter: the audit event and the roll say only that th
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from wugong.core.uploads import image_clean
 from wugong.people.models import Household, Person
 from wugong.people.rules import Viewer
 from wugong.places.models import Place, PlaceKind
@@ -53,7 +56,6 @@ MOTION_OPTIONS = (
     ("against", gettext_lazy("反对")),
     ("abstain", gettext_lazy("弃权")),
 )
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".gif", ".pdf")
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 
 PRESET_RULES: dict[str, tally.MotionRule] = {
@@ -636,14 +638,24 @@ def offline_count_parse(value: Any, *, what: str) -> tuple[int, str]:
         ) from None
 
 
-def _photo_check(photo: UploadedFile | None) -> None:
+def _photo_clean(photo: UploadedFile | None) -> File | None:
+    """The blackboard photo or scanned tally sheet, checked by its content: an image is
+    re-encoded (no EXIF or GPS kept), a PDF must be one. Anything else is refused."""
     if photo is None:
-        return
-    name = (photo.name or "").lower()
-    if not name.endswith(PHOTO_EXTENSIONS):
-        raise ValidationFailed(_("计票照片应为 jpg、png、webp、heic 或 pdf 文件。"), field="photo")
+        return None
     if photo.size and photo.size > PHOTO_MAX_BYTES:
         raise ValidationFailed(_("计票照片不能超过15MB。"), field="photo")
+    photo.seek(0)
+    if photo.read(5) == b"%PDF-":
+        photo.seek(0)
+        photo.name = f"{uuid.uuid4().hex}.pdf"
+        return photo
+    try:
+        return image_clean(photo, max_bytes=PHOTO_MAX_BYTES)
+    except ValidationFailed:
+        raise ValidationFailed(
+            _("计票照片应为 jpg、png 或 webp 照片，或扫描的 pdf 文件。"), field="photo"
+        ) from None
 
 
 @transaction.atomic
@@ -678,7 +690,7 @@ def offline_tally_record(
     meeting = (meeting or "").strip()
     if not meeting:
         raise ValidationFailed(_("请填写现场会议名称或地点。"), field="meeting")
-    _photo_check(photo)
+    photo = _photo_clean(photo)
     ids = sorted({int(i) for i in present_entry_ids})
     if not ids:
         raise ValidationFailed(_("请在名册上勾选到场参加表决的人员。"), field="present")

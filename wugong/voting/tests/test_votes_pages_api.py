@@ -1,9 +1,11 @@
 """Votes through the pages (htmx) and the API: what a resident and a cadre see and do."""
 
 import datetime as dt
+import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from wugong.voting.models import Ballot, OfflineTally, RollEntry, Vote
 from wugong.voting.tests.conftest import option_ids
@@ -77,7 +79,9 @@ def test_cadre_creates_opens_enters_offline_tally_with_photo(
     assert vote.status == "open" and vote.roll_size == 4
     ids = option_ids(vote)
     entries = list(RollEntry.objects.filter(vote=vote).values_list("pk", flat=True))
-    photo = SimpleUploadedFile("heiban.jpg", b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (0, 60, 0)).save(buf, "JPEG")  # the blackboard, photographed
+    photo = SimpleUploadedFile("heiban.jpg", buf.getvalue(), content_type="image/jpeg")
     over = c.post(
         f"/votes/{vote.pk}/offline/",
         {"meeting": "院场会", f"count_{ids['白菜']}": "正正正", "present": entries[:2]},
@@ -230,3 +234,20 @@ def test_cadre_pages_render(county, cadre_a, residents_a, client_for, new_vote):
     assert client_for(residents_a[0]).get(f"/votes/{motion.pk}/offline/").status_code == 403
     c.post(f"/votes/{vote.pk}/close/")
     assert "舒尔茨" in c.get(f"/votes/{vote.pk}/results/").content.decode()
+
+
+def test_a_tally_photo_that_is_not_an_image_or_pdf_is_refused(
+    county, cadre_a, new_vote, client_for
+):
+    """The blackboard photo is checked by its content: a renamed program is refused and the
+    tally is not recorded."""
+    vote = new_vote(cadre_a, method="motion")
+    ids = option_ids(vote)
+    entries = list(RollEntry.objects.filter(vote=vote).values_list("pk", flat=True))
+    fake = SimpleUploadedFile("heiban.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")
+    r = client_for(cadre_a).post(
+        f"/votes/{vote.pk}/offline/",
+        {"meeting": "院场会", f"count_{ids['for']}": "1", "present": entries[:1], "photo": fake},
+    )
+    assert r.status_code == 400 and "计票照片应为" in r.content.decode()
+    assert not OfflineTally.objects.filter(vote=vote).exists()
