@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import PermissionDenied, ValidationFailed
+from wugong.core.uploads import image_clean
 from wugong.meetings import selectors
 from wugong.meetings.checkin import checkin_token_read
-from wugong.meetings.files import DOCUMENT_KINDS, IMAGE_KINDS, upload_check
+from wugong.meetings.files import DOCUMENT_KINDS, IMAGE_KINDS, MAX_UPLOAD_BYTES, upload_check
 from wugong.meetings.models import (
     COUNCIL_KINDS,
     AgendaItem,
@@ -493,13 +494,20 @@ def meeting_photo_add(
 ) -> MeetingPhoto:
     """Add a photo of the meeting (JPG, PNG or WebP, at most 5 MB; twenty at most)."""
     _require_manage(viewer, meeting.place, meeting.kind)
-    ext, content_type = upload_check(upload, kinds=IMAGE_KINDS, field="photo")
+    if upload is None or not upload.size:
+        raise ValidationFailed(_("请选择要上传的文件。"), field="photo")
     if meeting.photos.count() >= MAX_PHOTOS:
         raise ValidationFailed(
             _("每次会议最多上传%(n)d张照片。") % {"n": MAX_PHOTOS}, field="photo"
         )
-    photo = MeetingPhoto(meeting=meeting, content_type=content_type, size=upload.size)
-    photo.file.save(f"photo.{ext}", upload, save=False)
+    # Decoded and re-encoded: no EXIF, no GPS position of the courtyard is kept.
+    try:
+        clean = image_clean(upload, max_bytes=MAX_UPLOAD_BYTES)
+    except ValidationFailed as e:
+        raise ValidationFailed(e.message, code=e.code, field="photo") from e
+    ext = clean.name.rsplit(".", 1)[-1]
+    photo = MeetingPhoto(meeting=meeting, content_type=IMAGE_KINDS[ext], size=clean.size)
+    photo.file.save(f"photo.{ext}", clean, save=False)
     photo.save()
     audit_event_record(
         actor=actor,

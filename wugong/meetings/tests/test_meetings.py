@@ -2,11 +2,13 @@
 notices, decisions, photos, and scope."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from wugong.core.errors import PermissionDenied, ValidationFailed
 from wugong.core.models import AuditEvent
@@ -275,19 +277,25 @@ def test_decision_by_show_of_hands_follows_the_law(county, cadre_a, meeting_of, 
 
 
 def test_photos_are_checked_by_content_and_size(county, cadre_a, meeting_of, client_for) -> None:
-    """JPG/PNG/WebP up to 5 MB only, judged by the bytes, not the name."""
+    """JPG/PNG/WebP up to 5 MB only, judged by the bytes, not the name; a fake header that
+    does not decode is refused too."""
     meeting = meeting_of(cadre_a, "courtyard")
     client = client_for(cadre_a)
-    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (90, 90, 200)).save(buf, "PNG")
+    png = SimpleUploadedFile("a.png", buf.getvalue(), content_type="image/png")
     assert client.post(f"/meetings/{meeting.pk}/photos/", {"photo": png}).status_code == 302
     fake = SimpleUploadedFile("b.jpg", b"MZ not an image", content_type="image/jpeg")
     r = client.post(f"/meetings/{meeting.pk}/photos/", {"photo": fake})
-    assert r.status_code == 400 and "文件格式不支持" in r.content.decode()
+    assert r.status_code == 400 and "只能上传照片" in r.content.decode()
     big = SimpleUploadedFile(
         "c.jpg", b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024), content_type="image/jpeg"
     )
     r = client.post(f"/meetings/{meeting.pk}/photos/", {"photo": big})
     assert r.status_code == 400 and "5 MB" in r.content.decode()
+    head_only = SimpleUploadedFile("d.jpg", b"\xff\xd8\xff" + b"0" * 64, content_type="image/jpeg")
+    r = client.post(f"/meetings/{meeting.pk}/photos/", {"photo": head_only})
+    assert r.status_code == 400 and "只能上传照片" in r.content.decode()
     assert meeting.photos.count() == 1
     photo = meeting.photos.get()
     assert client.get(f"/meetings/{meeting.pk}/photos/{photo.pk}/").status_code == 200
