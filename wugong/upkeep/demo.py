@@ -14,6 +14,7 @@ from wugong.people.roles import Role
 from wugong.people.rules import Assignment, Viewer
 from wugong.places.models import Place, PlaceKind
 from wugong.upkeep import report_services, visit_services
+from wugong.upkeep.defaults import report_categories_ensure
 from wugong.upkeep.models import Report, VisitDue
 
 
@@ -60,6 +61,7 @@ def load(ctx: DemoContext) -> None:
         else Place.objects.filter(kind=PlaceKind.VILLAGE).order_by("id").first()
     )
     if village is not None:
+        report_categories_ensure()  # gone if the database was flushed since migrating
         _reports(ctx, village, now)
     client, key = report_services.api_client_create(
         name="市民热线 App（演示）", place=Place.objects.filter(parent=None).order_by("id").first()

@@ -9,6 +9,15 @@ from django.utils import timezone
 
 
 @pytest.fixture(autouse=True)
+def _report_categories(db):  # type: ignore[no-untyped-def]
+    """The default categories come from a data migration, which a transactional test elsewhere
+    may have flushed away: put them back for every upkeep test."""
+    from wugong.upkeep.defaults import report_categories_ensure
+
+    report_categories_ensure()
+
+
+@pytest.fixture(autouse=True)
 def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
 
