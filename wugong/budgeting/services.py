@@ -42,6 +42,7 @@ from wugong.budgeting.models import (
 )
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from wugong.core.i18n import public_language
 from wugong.needs.models import Need
 from wugong.needs.models import Status as NeedStatus
 from wugong.people.models import Household, Person
@@ -762,11 +763,14 @@ def round_publish(*, viewer: Viewer, actor: Any, budget_round: BudgetRound) -> B
     budget_round = _locked(budget_round)
     _manage_check(viewer, budget_round.place)
     _status_check(budget_round, RoundStatus.COMPUTED, message=_("请先计算结果再公布。"))
+    with public_language():  # the public notice is in Chinese, whoever publishes it
+        title = (_("%(t)s 结果公示") % {"t": budget_round.title})[:100]
+        body = outcome_notice_text(budget_round)
     notice = notices.notice_create(
         viewer=viewer,
         place=budget_round.place,
-        title=(_("%(t)s 结果公示") % {"t": budget_round.title})[:100],
-        body=outcome_notice_text(budget_round),
+        title=title,
+        body=body,
         kind=NoticeKind.RESULT,
         subject=budget_round,
         actor=actor,

@@ -44,6 +44,7 @@ from wugong.consensus.polis_io import (
 from wugong.consensus.selectors import can_manage, can_manage_place, can_take_part
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from wugong.core.i18n import public_language
 from wugong.people.rules import Viewer
 from wugong.places.models import Place
 
@@ -466,11 +467,14 @@ def conversation_publish(
     if notice_id is None:
         from wugong.transparency import services as notices
 
+        with public_language():  # the public notice is in Chinese, whoever publishes it
+            title = _("“%(topic)s”最大公约数结果") % {"topic": conversation.topic[:80]}
+            body = _notice_body(conversation, result)
         notice = notices.notice_create(
             viewer=viewer,
             place=conversation.place,
-            title=_("“%(topic)s”最大公约数结果") % {"topic": conversation.topic[:80]},
-            body=_notice_body(conversation, result),
+            title=title,
+            body=body,
             kind="result",
             subject=conversation,
             actor=actor,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import PermissionDenied, ValidationFailed
+from wugong.core.i18n import public_language
 from wugong.core.uploads import image_clean
 from wugong.meetings import selectors
 from wugong.meetings.checkin import checkin_token_read
@@ -315,6 +316,11 @@ def agenda_item_add(
 
 
 def notice_text(meeting: Meeting) -> str:
+    with public_language():
+        return _notice_text(meeting)
+
+
+def _notice_text(meeting: Meeting) -> str:
     when = timezone.localtime(meeting.starts_at).strftime("%m月%d日 %H:%M")
     return _(
         "【五共】%(place)s定于%(when)s在%(location)s召开%(kind)s：%(title)s。"

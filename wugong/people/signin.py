@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import RateLimited, ValidationFailed
+from wugong.core.i18n import public_language
 from wugong.core.validators import normalize_phone
 from wugong.people.models import ApiToken, Person, SignInCode, SignInFailure, User
 from wugong.people.sms import sms_send
@@ -60,10 +61,12 @@ def sign_in_code_request(*, phone: str, address: str | None) -> None:
     )
     if Person.objects.filter(phone=phone).exists():
         minutes = settings.SIGN_IN_CODE_TTL_SECONDS // 60
-        sms_send(
-            phone,
-            _("【五共】您的登录验证码是%(code)s，%(m)d分钟内有效。") % {"code": code, "m": minutes},
-        )
+        with public_language():
+            text = _("【五共】您的登录验证码是%(code)s，%(m)d分钟内有效。") % {
+                "code": code,
+                "m": minutes,
+            }
+        sms_send(phone, text)
 
 
 def sign_in_code_verify(*, phone: str, code: str, address: str | None) -> User:
