@@ -1,6 +1,12 @@
 """Small helpers shared by views."""
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from wugong.core.errors import DomainError
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -11,3 +17,17 @@ def client_address(request: HttpRequest) -> str | None:
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def run_then_redirect(
+    request: HttpRequest, action: Callable[[], object], *, ok: str, to: str, **kwargs: object
+) -> HttpResponse:
+    """Run one service call for a form button: a success message, or the domain error's own
+    (Chinese) message, then back to the page ``to`` (a URL name with ``kwargs``)."""
+    try:
+        action()
+    except DomainError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, ok)
+    return redirect(to, **kwargs)

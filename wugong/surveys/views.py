@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wugong.core.errors import DomainError, NotFound
+from wugong.core.http import run_then_redirect
 from wugong.places.models import Place
 from wugong.surveys import selectors, services
 from wugong.surveys.forms import QuestionForm, SurveyForm
@@ -144,13 +145,7 @@ def survey_respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _manage_action(request: HttpRequest, pk: int, ok: str, action) -> HttpResponse:  # type: ignore[no-untyped-def]
-    try:
-        action()
-    except DomainError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, ok)
-    return redirect("surveys:survey_detail", pk=pk)
+    return run_then_redirect(request, action, ok=ok, to="surveys:survey_detail", pk=pk)
 
 
 @login_required

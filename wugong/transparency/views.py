@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wugong.core.errors import DomainError, NotFound
+from wugong.core.http import run_then_redirect
 from wugong.places.models import Place
 from wugong.transparency import selectors, services
 from wugong.transparency.forms import AnswerForm, NoticeForm, ObjectionForm, PublishForm
@@ -151,13 +152,7 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _run(request: HttpRequest, pk: int, ok: str, action) -> HttpResponse:  # type: ignore[no-untyped-def]
-    try:
-        action()
-    except DomainError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, ok)
-    return redirect("transparency:notice_detail", pk=pk)
+    return run_then_redirect(request, action, ok=ok, to="transparency:notice_detail", pk=pk)
 
 
 @login_required
