@@ -4,8 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from wugong.budgeting.api import router as budgeting_router
@@ -69,6 +70,40 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = _HTTP_ERROR_CODES.get(exc.status_code, "error")
     return api.create_response(
         request, {"code": code, "detail": detail, "field": ""}, status=exc.status_code
+    )
+
+
+# pydantic's error types, said in Chinese: what a resident's app can show as it is.
+_PROBLEMS = {
+    "missing": _lazy("缺少必填项"),
+    "string_type": _lazy("应为文字"),
+    "int_type": _lazy("应为整数"),
+    "int_parsing": _lazy("应为整数"),
+    "bool_type": _lazy("应为是或否"),
+    "bool_parsing": _lazy("应为是或否"),
+    "date_from_datetime_parsing": _lazy("应为日期，如 2026-03-08"),
+    "date_parsing": _lazy("应为日期，如 2026-03-08"),
+    "dict_type": _lazy("格式不正确"),
+    "list_type": _lazy("应为列表"),
+}
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A body or query that does not fit the schema: the same {code, detail, field} shape as
+    every other 4xx, in Chinese, naming the first field; ``errors`` keeps the details."""
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in {"body", "payload", "query"}]
+    field = ".".join(loc)
+    problem = _PROBLEMS.get(first.get("type", ""), _lazy("格式不正确"))
+    detail = _("请求内容有误：%(field)s%(problem)s。") % {
+        "field": f"“{field}”" if field else "",
+        "problem": problem,
+    }
+    return api.create_response(
+        request,
+        {"code": "invalid", "detail": detail, "field": field, "errors": exc.errors},
+        status=422,
     )
 
 

@@ -39,3 +39,17 @@ def test_meeting_notice_text_is_chinese_while_english_is_active(county):
     with translation.override("en"):
         text = notice_text(meeting)
     assert text.startswith("【五共】双台村定于") and "修路" in text
+
+
+def test_an_api_body_that_does_not_fit_gets_a_chinese_message_naming_the_field(db):
+    """A missing or mistyped field gets the usual error shape, in Chinese, naming the field;
+    nothing is sent."""
+    c = Client()
+    r = c.post("/api/v1/auth/code", "{}", content_type="application/json")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["code"] == "invalid" and body["field"] == "phone"
+    assert body["detail"] == "请求内容有误：“phone”缺少必填项。"
+    r = c.post("/api/v1/auth/code", '{"phone": 12}', content_type="application/json")
+    assert r.json()["detail"] == "请求内容有误：“phone”应为文字。"
+    assert OutboxSender.outbox == []
