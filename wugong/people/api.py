@@ -11,7 +11,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from wugong.core.errors import NotFound, ValidationFailed
 from wugong.core.http import client_address
 from wugong.people import selectors, services, signin
-from wugong.people.models import SENSITIVE_TAGS, Household, KeyTag
+from wugong.people.models import Household, KeyTag
 from wugong.people.rules import viewer_for
 from wugong.places.models import Place
 
@@ -170,7 +170,7 @@ def household_list(
         raise ValidationFailed(_("未知的重点户类别：%(tag)s") % {"tag": tag}, field="tag")
     # Filtering by a sensitive tag is itself a look at it: only roles allowed to see it, and
     # each household shown is logged, as on the page.
-    rule = "person.view_sensitive" if tag in SENSITIVE_TAGS else "household.view"
+    rule = selectors.household_list_rule(tag)
     qs = selectors.household_list(viewer=viewer, place=place_obj, query=q, tag=tag, rule=rule)
 
     def shown(households: list[Household]) -> None:

@@ -124,18 +124,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "")
     if tag not in KeyTag.values:
         tag = ""
-    # Filtering by a health or hardship tag reveals it: only roles that may see it.
-    if (
-        tag
-        and tag not in {KeyTag.LIVING_ALONE, KeyTag.LEFT_BEHIND}
-        and not viewer.has_rule("person.view_sensitive")
-    ):
+    rule = selectors.household_list_rule(tag)
+    if not viewer.has_rule(rule):
         raise PermissionDenied
-    rule = (
-        "person.view_sensitive"
-        if tag and tag not in {KeyTag.LIVING_ALONE, KeyTag.LEFT_BEHIND}
-        else "household.view"
-    )
     page = selectors.household_page(
         page_number=request.GET.get("page"),
         size=PAGE_SIZE,
