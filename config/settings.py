@@ -73,6 +73,14 @@ INSTALLED_APPS = [
     "wugong.voting",
     "wugong.budgeting",
     "wugong.consensus",
+    "wugong.inspections",
+    "wugong.volunteers",
+    "wugong.mediation",
+    "wugong.villagerules",
+    "wugong.points",
+    "wugong.evaluations",
+    "wugong.pilots",
+    "wugong.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -12,15 +12,23 @@ from ninja.security import APIKeyCookie, HttpBearer
 from wugong.budgeting.api import router as budgeting_router
 from wugong.consensus.api import router as consensus_router
 from wugong.core.errors import DomainError
+from wugong.dashboards.api import router as dashboards_router
+from wugong.evaluations.api import router as evaluations_router
+from wugong.inspections.api import router as inspections_router
+from wugong.mediation.api import router as mediation_router
 from wugong.meetings.api import router as meetings_router
 from wugong.needs.api import router as needs_router
 from wugong.people.api import router as people_router
 from wugong.people.signin import api_token_user
+from wugong.pilots.api import router as pilots_router
 from wugong.places.api import router as places_router
+from wugong.points.api import router as points_router
 from wugong.projects.api import router as projects_router
 from wugong.surveys.api import router as surveys_router
 from wugong.transparency.api import router as notices_router
 from wugong.upkeep.api import router as upkeep_router
+from wugong.villagerules.api import router as villagerules_router
+from wugong.volunteers.api import router as volunteers_router
 from wugong.voting.api import router as voting_router
 
 
@@ -118,3 +126,11 @@ api.add_router("/budgets", budgeting_router)
 api.add_router("/common-ground", consensus_router)
 api.add_router("/projects", projects_router)
 api.add_router("/upkeep", upkeep_router)
+api.add_router("/inspections", inspections_router)
+api.add_router("/volunteers", volunteers_router)
+api.add_router("/mediation", mediation_router)
+api.add_router("/village-rules", villagerules_router)
+api.add_router("/points", points_router)
+api.add_router("/evaluations", evaluations_router)
+api.add_router("/pilots", pilots_router)
+api.add_router("/dashboards", dashboards_router)

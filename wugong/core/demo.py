@@ -23,6 +23,14 @@ DEMO_APPS = [
     "consensus",
     "projects",
     "upkeep",
+    "inspections",
+    "volunteers",
+    "mediation",
+    "villagerules",
+    "points",
+    "evaluations",
+    "pilots",
+    "dashboards",
 ]
 
 

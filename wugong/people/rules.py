@@ -16,6 +16,7 @@ from django.db.models import Q
 from wugong.people.roles import (
     ASSIGNABLE_BY,
     CADRE_ROLES,
+    CHIEF_ROLES,
     ROLE_SCOPE,
     SUPERVISOR_ROLES,
     Role,
@@ -177,6 +178,54 @@ RULES: dict[str, frozenset[str]] = {
         CADRE_ROLES | {Role.GRID_WORKER, Role.TOWN_SUPERVISOR, Role.SYSTEM_ADMIN}
     ),
     # --- managing together: end ------------------------------------------------------------
+    # --- managing together: inspections, volunteers, mediation, village rules: begin -------
+    # Checklist templates and weekly rounds (周五一检查) for a place.
+    "inspection.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Score households or areas on a round, with photos (the inspectors of a place).
+    "inspection.record": frozenset(
+        CADRE_ROLES | CHIEF_ROLES | {Role.GRID_WORKER, Role.COUNCIL_MEMBER}
+    ),
+    # See results: one's own household's over time, the monthly ranking of one's group.
+    "inspection.view": ALL_ROLES,
+    # Teams and activities (志愿服务), check-in/out by the organiser, confirming hours.
+    "volunteer.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Sign up for an activity, check in and out by its QR code, see one's own hours.
+    "volunteer.join": ALL_ROLES,
+    "volunteer.view": ALL_ROLES,
+    # Disputes (矛盾纠纷调解): only those who handle them see them (named mediators: their own
+    # matters, checked on the matter itself).
+    "mediation.handle": frozenset({Role.VILLAGE_CADRE, Role.COMMUNITY_CADRE, Role.TOWN_SUPERVISOR}),
+    # Draft, adopt and publish village rules (村规民约); the town accepts their filing (备案).
+    "village_rules.manage": frozenset(
+        {Role.VILLAGE_CADRE, Role.COMMUNITY_CADRE, Role.SYSTEM_ADMIN}
+    ),
+    "village_rules.file": frozenset({Role.TOWN_SUPERVISOR, Role.SYSTEM_ADMIN}),
+    "village_rules.view": ALL_ROLES,
+    # --- judging and sharing (效果共评, 成果共享): begin ----------------------------------------
+    # Rate a project, one's report's handling, cadres and work teams (one rating per stage).
+    "evaluation.rate": ALL_ROLES,
+    # Open rating rounds (yearly ratings of cadres and work teams, satisfaction rounds).
+    "evaluation.manage": frozenset(CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    "evaluation.view": ALL_ROLES,
+    # Ten-star households (十星级文明户): a household declares, representatives review, the
+    # committee checks, awards and revokes.
+    "stars.declare": ALL_ROLES,
+    "stars.review": frozenset(CHIEF_ROLES | {Role.COUNCIL_MEMBER}),
+    "stars.manage": frozenset({Role.VILLAGE_CADRE, Role.COMMUNITY_CADRE, Role.SYSTEM_ADMIN}),
+    # Points (积分制): the rule table, confirming claims, dividends.
+    "points.manage": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Claim points with a photo; see one's own balance and the leaderboard of one's group.
+    "points.claim": ALL_ROLES,
+    "points.view": ALL_ROLES,
+    # The points supermarket's counter (积分超市): goods, stock, redemption.
+    "points.counter": frozenset(CADRE_ROLES | {Role.SYSTEM_ADMIN}),
+    # Pilot sites (试点): a site's team files monthly reports; supervisors run the sites.
+    "pilot.report": frozenset(CADRE_ROLES),
+    "pilot.manage": frozenset(SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    "pilot.view": ALL_ROLES,
+    # Dashboards (大屏): the figures of one's place and everything under it.
+    "dashboard.view": frozenset(CADRE_ROLES | SUPERVISOR_ROLES | {Role.SYSTEM_ADMIN}),
+    # --- judging and sharing: end -------------------------------------------------------------
 }
 
 

@@ -68,6 +68,32 @@ EXPECTED: dict[str, set[str]] = {
     "vote.cast": EVERYONE,
     "vote.manage": CADRES_WT | {"system_admin"},
     "vote.view": EVERYONE,
+    "inspection.manage": CADRES_WT | {"system_admin"},
+    "inspection.record": CADRES_WT | CHIEFS | {"grid_worker", "council_member"},
+    "inspection.view": EVERYONE,
+    "volunteer.manage": CADRES_WT | {"system_admin"},
+    "volunteer.join": EVERYONE,
+    "volunteer.view": EVERYONE,
+    "mediation.handle": CADRES | {"town_supervisor"},
+    "village_rules.manage": CADRES | {"system_admin"},
+    "village_rules.file": {"town_supervisor", "system_admin"},
+    "village_rules.view": EVERYONE,
+    "evaluation.rate": EVERYONE,
+    "evaluation.manage": CADRES_WT
+    | {"town_supervisor", "county_supervisor", "city_supervisor", "system_admin"},
+    "evaluation.view": EVERYONE,
+    "stars.declare": EVERYONE,
+    "stars.review": CHIEFS | {"council_member"},
+    "stars.manage": CADRES | {"system_admin"},
+    "points.manage": CADRES_WT | {"system_admin"},
+    "points.claim": EVERYONE,
+    "points.view": EVERYONE,
+    "points.counter": CADRES_WT | {"system_admin"},
+    "pilot.report": CADRES_WT,
+    "pilot.manage": {"town_supervisor", "county_supervisor", "city_supervisor", "system_admin"},
+    "pilot.view": EVERYONE,
+    "dashboard.view": CADRES_WT
+    | {"town_supervisor", "county_supervisor", "city_supervisor", "system_admin"},
 }
 
 FOUNDATION = {

@@ -1,0 +1,1 @@
+"""效果共评 evaluations: ratings by stage, yearly ratings, ten-star households and awards."""

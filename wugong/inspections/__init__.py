@@ -1,0 +1,1 @@
+"""周五一检查 Friday inspections: checklists, weekly rounds, scores per household."""

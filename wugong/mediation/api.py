@@ -1,0 +1,5 @@
+"""API of 矛盾纠纷调解 at /api/v1/..."""
+
+from ninja import Router
+
+router = Router(tags=["mediation"])

@@ -1,0 +1,1 @@
+"""试点 pilot sites: standard checklists, monthly experience reports, the case library."""

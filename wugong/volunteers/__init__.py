@@ -1,0 +1,1 @@
+"""志愿服务 volunteering: teams, activities, sign-up, check-in/out, service hours."""
