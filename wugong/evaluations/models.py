@@ -36,7 +36,7 @@ class ProjectRating(models.Model):
     project = models.ForeignKey(
         "projects.Project",
         on_delete=models.PROTECT,
-        related_name="evaluation_ratings",
+        related_name="ev_evaluation_ratings",
         verbose_name=_("项目"),
     )
     stage = models.CharField(_("评价阶段"), max_length=12, choices=RatingStage.choices)
@@ -60,19 +60,19 @@ class ProjectRating(models.Model):
         verbose_name_plural = _("项目评价")
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "person", "stage"], name="rating_one_per_person_stage"
+                fields=["project", "person", "stage"], name="ev_rating_one_per_person_stage"
             ),
             models.CheckConstraint(
-                condition=Q(stars__gte=1) & Q(stars__lte=5), name="rating_stars_1_to_5"
+                condition=Q(stars__gte=1) & Q(stars__lte=5), name="ev_rating_stars_1_to_5"
             ),
             models.CheckConstraint(
-                condition=Q(stage__in=RatingStage.values), name="rating_stage_known"
+                condition=Q(stage__in=RatingStage.values), name="ev_rating_stage_known"
             ),
         ]
         indexes = [
             # village_satisfaction: an index-only GROUP BY over a range of village paths.
-            models.Index(fields=["stage", "village_path", "stars"], name="rating_village_idx"),
-            models.Index(fields=["place_path", "stage"], name="rating_scope_idx"),
+            models.Index(fields=["stage", "village_path", "stars"], name="ev_rating_village_idx"),
+            models.Index(fields=["place_path", "stage"], name="ev_rating_scope_idx"),
         ]
 
     def __str__(self) -> str:
@@ -116,13 +116,15 @@ class RatingRound(models.Model):
         verbose_name = _("年度测评")
         verbose_name_plural = _("年度测评")
         constraints = [
-            models.UniqueConstraint(fields=["place", "year", "title"], name="round_unique_title"),
+            models.UniqueConstraint(
+                fields=["place", "year", "title"], name="ev_round_unique_title"
+            ),
             models.CheckConstraint(
                 condition=~Q(status="closed") | Q(closed_at__isnull=False),
-                name="round_closed_has_time",
+                name="ev_round_closed_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["place_path", "year"], name="round_scope_idx")]
+        indexes = [models.Index(fields=["place_path", "year"], name="ev_round_scope_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -132,7 +134,7 @@ class RoundSubject(models.Model):
     """Who is rated in a round: a person with their post, or an organisation (a snapshot of
     the name, so the published result does not change when a post does)."""
 
-    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="subjects")
+    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="ev_subjects")
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -150,17 +152,17 @@ class RoundSubject(models.Model):
             models.CheckConstraint(
                 condition=Q(person__isnull=False, organisation__isnull=True)
                 | Q(person__isnull=True, organisation__isnull=False),
-                name="subject_person_or_organisation",
+                name="ev_subject_person_or_organisation",
             ),
             models.UniqueConstraint(
                 fields=["round", "person"],
                 condition=Q(person__isnull=False),
-                name="subject_person_once",
+                name="ev_subject_person_once",
             ),
             models.UniqueConstraint(
                 fields=["round", "organisation"],
                 condition=Q(organisation__isnull=False),
-                name="subject_organisation_once",
+                name="ev_subject_organisation_once",
             ),
         ]
 
@@ -171,8 +173,8 @@ class RoundSubject(models.Model):
 class RoundRating(models.Model):
     """One resident's verdict on one subject of a round."""
 
-    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="ratings")
-    subject = models.ForeignKey(RoundSubject, on_delete=models.CASCADE, related_name="ratings")
+    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="ev_ratings")
+    subject = models.ForeignKey(RoundSubject, on_delete=models.CASCADE, related_name="ev_ratings")
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("评价人")
     )
@@ -185,9 +187,9 @@ class RoundRating(models.Model):
         verbose_name_plural = _("测评票")
         constraints = [
             models.UniqueConstraint(
-                fields=["round", "subject", "person"], name="round_rating_one_per_person"
+                fields=["round", "subject", "person"], name="ev_round_rating_one_per_person"
             ),
-            models.CheckConstraint(condition=Q(verdict__lte=2), name="round_rating_verdict"),
+            models.CheckConstraint(condition=Q(verdict__lte=2), name="ev_round_rating_verdict"),
         ]
 
     def __str__(self) -> str:
@@ -226,7 +228,7 @@ class StarAreaSetting(models.Model):
         verbose_name = _("星级项目设置")
         verbose_name_plural = _("星级项目设置")
         constraints = [
-            models.UniqueConstraint(fields=["place", "area"], name="star_setting_unique"),
+            models.UniqueConstraint(fields=["place", "area"], name="ev_star_setting_unique"),
         ]
 
     def __str__(self) -> str:
@@ -279,13 +281,13 @@ class StarCampaign(models.Model):
         verbose_name = _("十星级文明户评选")
         verbose_name_plural = _("十星级文明户评选")
         constraints = [
-            models.UniqueConstraint(fields=["place", "title"], name="campaign_unique_title"),
+            models.UniqueConstraint(fields=["place", "title"], name="ev_campaign_unique_title"),
             models.CheckConstraint(
                 condition=Q(hygiene_threshold__gte=0) & Q(hygiene_threshold__lte=100),
-                name="campaign_threshold_percent",
+                name="ev_campaign_threshold_percent",
             ),
         ]
-        indexes = [models.Index(fields=["place_path", "year"], name="campaign_scope_idx")]
+        indexes = [models.Index(fields=["place_path", "year"], name="ev_campaign_scope_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -306,7 +308,7 @@ class StarDeclaration(models.Model):
     """A household's self-declaration (自评申报) in a campaign: which areas, with a note."""
 
     campaign = models.ForeignKey(
-        StarCampaign, on_delete=models.PROTECT, related_name="declarations"
+        StarCampaign, on_delete=models.PROTECT, related_name="ev_declarations"
     )
     household = models.ForeignKey(
         "people.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("住户")
@@ -341,10 +343,10 @@ class StarDeclaration(models.Model):
         verbose_name_plural = _("星级申报")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "household"], name="declaration_one_per_household"
+                fields=["campaign", "household"], name="ev_declaration_one_per_household"
             ),
         ]
-        indexes = [models.Index(fields=["place_path", "status"], name="declaration_scope_idx")]
+        indexes = [models.Index(fields=["place_path", "status"], name="ev_declaration_scope_idx")]
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.household_id}"
@@ -353,14 +355,16 @@ class StarDeclaration(models.Model):
 class DeclaredStar(models.Model):
     """One area a household declared; ``decided`` is the committee's decision (NULL before)."""
 
-    declaration = models.ForeignKey(StarDeclaration, on_delete=models.CASCADE, related_name="stars")
+    declaration = models.ForeignKey(
+        StarDeclaration, on_delete=models.CASCADE, related_name="ev_stars"
+    )
     area = models.CharField(_("星级项目"), max_length=16, choices=StarArea.choices)
     note = models.CharField(_("事迹"), max_length=300, blank=True, default="")
     decided = models.BooleanField(_("审核通过"), null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["declaration", "area"], name="declared_star_once"),
+            models.UniqueConstraint(fields=["declaration", "area"], name="ev_declared_star_once"),
         ]
 
     def __str__(self) -> str:
@@ -371,7 +375,7 @@ class StarReview(models.Model):
     """A representative's opinion (代表评议) on one declared area: agree or disagree."""
 
     declaration = models.ForeignKey(
-        StarDeclaration, on_delete=models.CASCADE, related_name="reviews"
+        StarDeclaration, on_delete=models.CASCADE, related_name="ev_reviews"
     )
     reviewer = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("评议人")
@@ -384,7 +388,7 @@ class StarReview(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["declaration", "reviewer", "area"], name="review_once_per_area"
+                fields=["declaration", "reviewer", "area"], name="ev_review_once_per_area"
             ),
         ]
 
@@ -401,9 +405,9 @@ class StarAward(models.Model):
     place_path = BinaryCharField(_("地点路径"), max_length=255, editable=False)
     area = models.CharField(_("星级项目"), max_length=16, choices=StarArea.choices)
     area_name = models.CharField(_("名称"), max_length=20)
-    campaign = models.ForeignKey(StarCampaign, on_delete=models.PROTECT, related_name="awards")
+    campaign = models.ForeignKey(StarCampaign, on_delete=models.PROTECT, related_name="ev_awards")
     declaration = models.ForeignKey(
-        StarDeclaration, null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+        StarDeclaration, null=True, blank=True, on_delete=models.PROTECT, related_name="ev_awards"
     )
     awarded_on = models.DateField(_("授星日期"))
     awarded_by = models.ForeignKey(
@@ -423,14 +427,14 @@ class StarAward(models.Model):
             models.UniqueConstraint(
                 fields=["household", "area"],
                 condition=Q(revoked_on__isnull=True),
-                name="star_held_once",
+                name="ev_star_held_once",
             ),
             models.CheckConstraint(
                 condition=Q(revoked_on__isnull=True) | ~Q(revoke_reason=""),
-                name="star_revoked_has_reason",
+                name="ev_star_revoked_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["place_path", "revoked_on"], name="star_scope_idx")]
+        indexes = [models.Index(fields=["place_path", "revoked_on"], name="ev_star_scope_idx")]
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.area_name}"
@@ -474,11 +478,11 @@ class Award(models.Model):
         verbose_name_plural = _("评选")
         constraints = [
             models.UniqueConstraint(
-                fields=["place", "year", "title"], name="award_unique_title_year"
+                fields=["place", "year", "title"], name="ev_award_unique_title_year"
             ),
-            models.CheckConstraint(condition=Q(seats__gte=1), name="award_seats_positive"),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="ev_award_seats_positive"),
         ]
-        indexes = [models.Index(fields=["place_path", "year"], name="award_scope_idx")]
+        indexes = [models.Index(fields=["place_path", "year"], name="ev_award_scope_idx")]
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"
@@ -487,7 +491,7 @@ class Award(models.Model):
 class Nomination(models.Model):
     """A nominee (提名) with the reason, by a resident or a cadre."""
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="nominations")
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="ev_nominations")
     household = models.ForeignKey(
         "people.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -509,17 +513,17 @@ class Nomination(models.Model):
             models.CheckConstraint(
                 condition=Q(household__isnull=False, person__isnull=True)
                 | Q(household__isnull=True, person__isnull=False),
-                name="nomination_household_or_person",
+                name="ev_nomination_household_or_person",
             ),
             models.UniqueConstraint(
                 fields=["award", "household"],
                 condition=Q(household__isnull=False),
-                name="nomination_household_once",
+                name="ev_nomination_household_once",
             ),
             models.UniqueConstraint(
                 fields=["award", "person"],
                 condition=Q(person__isnull=False),
-                name="nomination_person_once",
+                name="ev_nomination_person_once",
             ),
         ]
 
@@ -530,18 +534,20 @@ class Nomination(models.Model):
 class AwardBallot(models.Model):
     """One resident's approval ballot in an award's vote: the nominees they support."""
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="ballots")
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="ev_ballots")
     voter = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("投票人")
     )
-    choices = models.ManyToManyField(Nomination, related_name="ballots")
+    choices = models.ManyToManyField(Nomination, related_name="ev_ballots")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("评选选票")
         verbose_name_plural = _("评选选票")
         constraints = [
-            models.UniqueConstraint(fields=["award", "voter"], name="award_ballot_one_per_voter"),
+            models.UniqueConstraint(
+                fields=["award", "voter"], name="ev_award_ballot_one_per_voter"
+            ),
         ]
 
     def __str__(self) -> str:
