@@ -364,32 +364,43 @@ ANONYMOUS = Viewer(user_id=None, person_id=None, household_id=None)
 
 def viewer_for(user: Any) -> Viewer:
     """The viewer for a signed-in user: their active role assignments, plus the implicit
-    resident role of the household they belong to. One query."""
+    resident role of the household they belong to. One query: the person, their household
+    and their active assignments, joined."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    from wugong.people.models import Person, RoleAssignment
+    from django.db.models import FilteredRelation
+
+    from wugong.people.models import Person
 
     assignments: list[Assignment] = []
     if user.is_superuser:
         assignments.append(Assignment(Role.SYSTEM_ADMIN, 0, "/"))
-    person = None
+    person_id = household_id = None
     if user.person_id:
-        person = (
-            Person.objects.select_related("household")
-            .only("id", "household__id", "household__place_id", "household__place_path")
-            .get(pk=user.person_id)
+        rows = list(
+            Person.objects.filter(pk=user.person_id)
+            .annotate(active_role=FilteredRelation("roles", condition=Q(roles__active=True)))
+            .values_list(
+                "household_id",
+                "household__place_id",
+                "household__place_path",
+                "active_role__role",
+                "active_role__place_id",
+                "active_role__place_path",
+                "active_role__grid_id",
+            )
+            .order_by("active_role__id")
         )
-        rows = RoleAssignment.objects.filter(person_id=person.pk, active=True).values_list(
-            "role", "place_id", "place_path", "grid_id"
-        )
-        assignments.extend(Assignment(*row) for row in rows)
-        if person.household and not any(a.role == Role.RESIDENT for a in assignments):
-            h = person.household
-            assignments.append(Assignment(Role.RESIDENT, h.place_id, h.place_path))
+        if rows:
+            person_id = user.person_id
+            household_id, home_place_id, home_path = rows[0][:3]
+            assignments.extend(Assignment(*row[3:]) for row in rows if row[3] is not None)
+            if household_id and not any(a.role == Role.RESIDENT for a in assignments):
+                assignments.append(Assignment(Role.RESIDENT, home_place_id, home_path))
     return Viewer(
         user_id=user.pk,
-        person_id=person.pk if person else None,
-        household_id=person.household_id if person else None,
+        person_id=person_id,
+        household_id=household_id,
         assignments=tuple(assignments),
     )
 

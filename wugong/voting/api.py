@@ -211,9 +211,8 @@ def _cast_out(outcome: services.CastOutcome) -> dict[str, Any]:
     summary="Cast (idempotent); change an open ballot until the close",
 )
 def vote_cast(request: HttpRequest, pk: int, payload: CastIn) -> dict[str, Any]:
-    vote = selectors.vote_get(viewer=request.viewer, pk=pk)
-    outcome = services.ballot_cast(
-        vote=vote, viewer=request.viewer, actor=request.user, choices=payload.choices
+    outcome = services.ballot_cast_mine(
+        vote_id=pk, viewer=request.viewer, actor=request.user, choices=payload.choices
     )
     return _cast_out(outcome)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -573,6 +573,106 @@ def ballot_cast(
     return CastOutcome(
         receipt=ballot.receipt, created=True, changed=False, already=False, secret=vote.secret
     )
+
+
+def ballot_cast_mine(
+    *, vote_id: int, viewer: Viewer, actor: Any, choices: Mapping[Any, Any]
+) -> CastOutcome:
+    """Cast one's own ballot online (投票): the page's and the API's entry point.
+
+    Most requests are a voter's first ballot in an open window. Those take a lean path of four
+    statements: the vote with its options (one query), then, in one transaction, the roll line
+    marked by a conditional UPDATE … RETURNING that also checks the vote is still open (so it is
+    atomic with a close), the ballot, its choices and the audit event. Anything else — not on
+    the roll, out of scope, voted already, changing an open ballot, voted in the room, a closed
+    window — finds no unmarked roll line, changes nothing, and goes the full way
+    (``ballot_cast``), which gives the exact answer or refusal.
+    """
+    outcome = _first_ballot(vote_id=vote_id, viewer=viewer, actor=actor, choices=choices)
+    if outcome is not None:
+        return outcome
+    from wugong.voting.selectors import vote_get
+
+    vote = vote_get(viewer=viewer, pk=vote_id)
+    return ballot_cast(vote=vote, viewer=viewer, actor=actor, choices=choices)
+
+
+def _first_ballot(
+    *, vote_id: int, viewer: Viewer, actor: Any, choices: Mapping[Any, Any]
+) -> CastOutcome | None:
+    """A first ballot on the lean path, or None when the full path must decide."""
+    if not viewer.has_rule("vote.cast"):
+        return None
+    options = list(VoteOption.objects.select_related("vote").filter(vote_id=vote_id))
+    if not options:
+        return None
+    vote = options[0].vote
+    now = timezone.now()
+    if vote.status != VoteStatus.OPEN or not vote.opens_at <= now < vote.closes_at:
+        return None
+    column, voter = (
+        ("person_id", viewer.person_id)
+        if vote.unit == BallotUnit.PERSON
+        else ("household_id", viewer.household_id)
+    )
+    if not voter:
+        return None
+    with transaction.atomic():
+        entry = _roll_mark_online(vote=vote, column=column, voter=voter, now=now)
+        if entry is None:
+            return None
+        clean = choices_clean(vote=vote, options=options, choices=choices)  # raises: rolled back
+        ballot = Ballot.objects.create(
+            id=ballot_id_new(),
+            vote=vote,
+            entry=None if vote.secret else entry,
+            receipt=receipt_new(),
+            size=len(clean),
+        )
+        BallotChoice.objects.bulk_create(
+            BallotChoice(ballot=ballot, option_id=oid, vote=vote, value=v)
+            for oid, v in clean.items()
+        )
+        changes: dict[str, Any] = {
+            "vote": vote.pk,
+            "channel": Channel.ONLINE,
+            "secret": vote.secret,
+        }
+        if not vote.secret:
+            changes["choices"] = _choices_audit(options, clean)
+            changes["receipt"] = ballot.receipt
+        audit_event_record(
+            actor=actor,
+            action="ballot.cast",
+            obj=entry,
+            place_path=vote.place_path,
+            changes=changes,
+        )
+    return CastOutcome(
+        receipt=ballot.receipt, created=True, changed=False, already=False, secret=vote.secret
+    )
+
+
+def _roll_mark_online(*, vote: Vote, column: str, voter: int, now: dt.datetime) -> RollEntry | None:
+    """Mark the voter's roll line as voted online, if it exists, has not voted, and the vote is
+    open at ``now`` — one statement. Two requests at the same instant: PostgreSQL makes the
+    second wait for the first's row lock and then finds the line marked; SQLite writes one
+    transaction at a time. Returns the line, or None when nothing was marked."""
+    roll, votes = RollEntry._meta.db_table, Vote._meta.db_table
+    assert column in {"person_id", "household_id"}
+    sql = (
+        f"UPDATE {roll} SET voted_at = %s, channel = %s "
+        f"WHERE vote_id = %s AND {column} = %s AND voted_at IS NULL AND EXISTS ("
+        f"SELECT 1 FROM {votes} WHERE id = %s AND status = %s AND closes_at > %s) "
+        "RETURNING id"
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at, Channel.ONLINE, vote.pk, voter, vote.pk, VoteStatus.OPEN, at])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return RollEntry(pk=row[0], vote=vote, voted_at=now, channel=Channel.ONLINE)
 
 
 def _ballot_again(
