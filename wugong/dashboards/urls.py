@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wugong.dashboards import views
 
 app_name = "dashboards"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("<int:place_id>/", views.board, name="place"),
+    path("<int:place_id>/big/", views.big, name="big"),
+    path("<int:place_id>/big/body/", views.big_body, name="big_body"),
+]
