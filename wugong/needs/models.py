@@ -127,6 +127,11 @@ class Need(models.Model):
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     # Normalised (NFKC, lower-case) title and text: the phrase check after the token lookup.
     search_text = models.TextField(editable=False, default="")
+    # The hidden key of the form it was raised with: the same form sent twice (a bad network,
+    # an offline draft sent on reconnecting) is one need. Empty for needs entered otherwise.
+    idempotency_key = models.CharField(
+        _("提交标识"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -10,13 +10,14 @@ everyone hears the outcome. Needs merged earlier into a duplicate are re-pointed
 survivor, so ``merged_into`` is always one step from a live need.
 """
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,8 +157,10 @@ def _create(
     category: str = Category.OTHER,
     urgency: str = Urgency.NORMAL,
     recorded_by: Any = None,
+    idempotency_key: str | None = None,
 ) -> Need:
     need = Need.objects.create(
+        idempotency_key=idempotency_key,
         title=title,
         text=text,
         place=place,
@@ -179,6 +182,17 @@ def _create(
 
 
 # --- raising needs ---------------------------------------------------------------------------
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _need_for_key(key: str, reporter_id: int) -> Need | None:
+    """The need a form with this key already raised; a key used by someone else is refused."""
+    existing = Need.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.reporter_id != reporter_id:
+        raise ValidationFailed(_("提交标识已被使用。"), field="idempotency_key")
+    return existing
+
+
 @transaction.atomic
 def need_submit(
     *,
@@ -189,11 +203,21 @@ def need_submit(
     photos: Sequence[UploadedFile] = (),
     title: str = "",
     category: str = "",
+    idempotency_key: str = "",
 ) -> Need:
     """A resident raises a need from their phone (提出问题). The reporter is the signed-in
-    person; the place is their household's unless they chose another in their village."""
+    person; the place is their household's unless they chose another in their village.
+
+    The form's ``idempotency_key`` makes a second submission (a bad network, an offline draft
+    sent again) return the first need instead of raising a new one."""
     if not viewer.person_id or not viewer.has_rule("need.submit"):
         raise PermissionDenied(_("请先登录并关联本人信息，才能提出问题。"))
+    key = idempotency_key.strip() or None
+    if key is not None:
+        if not IDEMPOTENCY_KEY_RE.match(key):
+            raise ValidationFailed(_("提交标识无效，请刷新页面后重试。"), field="idempotency_key")
+        if (existing := _need_for_key(key, viewer.person_id)) is not None:
+            return existing
     text, title = text_clean(text, title)
     cleaned = photos_clean(photos)
     if category and category not in Category.values:
@@ -206,15 +230,22 @@ def need_submit(
         raise ValidationFailed(
             _("所选地点不存在或不在您所在的村（社区）内。"), code="place_unknown", field="place"
         )
-    need = _create(
-        text=text,
-        title=title,
-        place=place,
-        reporter_id=viewer.person_id,
-        source=Source.ONLINE,
-        photos=cleaned,
-        category=category or Category.OTHER,
-    )
+    try:
+        with transaction.atomic():
+            need = _create(
+                text=text,
+                title=title,
+                place=place,
+                reporter_id=viewer.person_id,
+                source=Source.ONLINE,
+                photos=cleaned,
+                category=category or Category.OTHER,
+                idempotency_key=key,
+            )
+    except IntegrityError:  # the same form, sent twice at once: the other one won
+        if key is None or (existing := _need_for_key(key, viewer.person_id)) is None:
+            raise
+        return existing
     NeedEvent.objects.create(
         need=need, kind=EventKind.SUBMITTED, actor=actor, to_status=need.status
     )

@@ -1,5 +1,6 @@
 """Pages of the needs list. Thin: parse, check, call one service or selector, render."""
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -112,6 +113,7 @@ def need_new(request: HttpRequest) -> HttpResponse:
                     viewer=viewer, place_id=request.POST.get("place"), rule="need.submit"
                 ),
                 photos=request.FILES.getlist("photos"),
+                idempotency_key=request.POST.get("idempotency_key", ""),
             )
         except DomainError as e:
             error = e
@@ -120,6 +122,8 @@ def need_new(request: HttpRequest) -> HttpResponse:
             return _detail_redirect(need.pk)
     context = _form_context(request, "need.submit", error)
     context["home_place_id"] = _home_place_id(request)
+    # A new key with every form shown: sending the same form twice raises one need.
+    context["key"] = request.POST.get("idempotency_key") if error else uuid.uuid4().hex
     return render(request, "needs/new.html", context, status=400 if error else 200)
 
 

@@ -12,13 +12,14 @@ out after the commit (wugong/upkeep/tasks.py).
 import datetime as dt
 import hashlib
 import math
+import re
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,10 +188,12 @@ def _create(
     api_client: ApiClient | None = None,
     contact: dict[str, str] | None = None,
     attributes: dict[str, str] | None = None,
+    idempotency_key: str | None = None,
 ) -> Report:
     handler = handler_place_for(place)
     contact = contact or {}
     report = Report.objects.create(
+        idempotency_key=idempotency_key,
         category=category,
         text=text,
         place=place,
@@ -234,6 +237,23 @@ def _create(
     return report
 
 
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _report_for_key(key: str, viewer: Viewer, actor: Any) -> Report | None:
+    """The report a form with this key already made; a key used by someone else is refused."""
+    existing = Report.objects.filter(idempotency_key=key).first()
+    if (
+        existing is not None
+        and existing.reporter_id != viewer.person_id
+        and (
+            existing.recorded_by_id is None or existing.recorded_by_id != getattr(actor, "pk", None)
+        )
+    ):
+        raise ValidationFailed(_("提交标识已被使用。"), field="idempotency_key")
+    return existing
+
+
 @transaction.atomic
 def report_submit(
     *,
@@ -248,13 +268,21 @@ def report_submit(
     photos: Sequence[UploadedFile] = (),
     on_behalf_of: Person | None = None,
     now: dt.datetime | None = None,
+    idempotency_key: str = "",
 ) -> Report:
     """A resident reports a problem (反映问题): category, text, photos, and the place (by
     default their household's) or a map point; or a cadre/grid worker records one for a
-    resident (代录)."""
+    resident (代录). The form's ``idempotency_key`` makes a second submission (a bad network,
+    an offline draft sent again) return the first report instead of a new one."""
     now = now or timezone.now()
     if not viewer.person_id or not viewer.has_rule("report.submit"):
         raise PermissionDenied(_("请先登录并关联本人信息，才能反映问题。"))
+    key = idempotency_key.strip() or None
+    if key is not None:
+        if not KEY_RE.match(key):
+            raise ValidationFailed(_("提交标识无效，请刷新页面后重试。"), field="idempotency_key")
+        if (existing := _report_for_key(key, viewer, actor)) is not None:
+            return existing
     reporter_id = viewer.person_id
     if on_behalf_of is not None:
         if not viewer.can_person("need.record", on_behalf_of):
@@ -278,20 +306,27 @@ def report_submit(
             _("所选地点不存在或不在您所在的村（社区）内。"), code="place_unknown", field="place"
         )
     grid_id = household.grid_id if household and household.place_id == place.pk else None
-    report = _create(
-        category=category,
-        text=text,
-        place=place,
-        channel=ReportChannel.RECORDED if on_behalf_of else ReportChannel.WEB,
-        now=now,
-        photos=cleaned,
-        grid_id=grid_id,
-        lat=la,
-        long=lo,
-        address=address.strip(),
-        reporter=reporter,
-        recorded_by=actor if on_behalf_of else None,
-    )
+    try:
+        with transaction.atomic():
+            report = _create(
+                category=category,
+                text=text,
+                place=place,
+                channel=ReportChannel.RECORDED if on_behalf_of else ReportChannel.WEB,
+                now=now,
+                photos=cleaned,
+                grid_id=grid_id,
+                lat=la,
+                long=lo,
+                address=address.strip(),
+                reporter=reporter,
+                recorded_by=actor if on_behalf_of else None,
+                idempotency_key=key,
+            )
+    except IntegrityError:  # the same form, sent twice at once: the other one won
+        if key is None or (existing := _report_for_key(key, viewer, actor)) is None:
+            raise
+        return existing
     audit_event_record(
         actor=actor,
         action="report.submit",

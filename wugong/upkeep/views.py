@@ -243,6 +243,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 long=request.POST.get("long") or None,
                 address=request.POST.get("address", ""),
                 photos=request.FILES.getlist("photos"),
+                idempotency_key=request.POST.get("idempotency_key", ""),
             )
         except DomainError as e:
             error = e
@@ -250,10 +251,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("问题已提交，我们会按时限响应并答复您。"))
             return redirect("upkeep:report_detail", pk=report.pk)
     categories = ReportCategory.objects.filter(active=True).order_by("sort", "code")
+    # A new key with every form shown: sending the same form twice makes one report.
+    key = request.POST.get("idempotency_key") if error else uuid.uuid4().hex
     return render(
         request,
         "upkeep/report_new.html",
-        {"categories": categories, "error": error, "values": request.POST},
+        {"categories": categories, "error": error, "values": request.POST, "key": key},
         status=400 if error else 200,
     )
 

@@ -124,6 +124,11 @@ class Report(models.Model):
     rating = models.PositiveSmallIntegerField(_("评价（星）"), null=True, blank=True)
     rating_comment = models.CharField(_("评价意见"), max_length=300, blank=True, default="")
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    # The hidden key of the web form: the same form sent twice (a bad network, an offline
+    # draft sent on reconnecting) is one report. Empty for reports that came otherwise.
+    idempotency_key = models.CharField(
+        _("提交标识"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(_("报告时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 
