@@ -36,7 +36,7 @@ class ProjectRating(models.Model):
     project = models.ForeignKey(
         "projects.Project",
         on_delete=models.PROTECT,
-        related_name="ev_evaluation_ratings",
+        related_name="evaluation_ratings",
         verbose_name=_("项目"),
     )
     stage = models.CharField(_("评价阶段"), max_length=12, choices=RatingStage.choices)
@@ -134,7 +134,7 @@ class RoundSubject(models.Model):
     """Who is rated in a round: a person with their post, or an organisation (a snapshot of
     the name, so the published result does not change when a post does)."""
 
-    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="ev_subjects")
+    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="subjects")
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -173,8 +173,8 @@ class RoundSubject(models.Model):
 class RoundRating(models.Model):
     """One resident's verdict on one subject of a round."""
 
-    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="ev_ratings")
-    subject = models.ForeignKey(RoundSubject, on_delete=models.CASCADE, related_name="ev_ratings")
+    round = models.ForeignKey(RatingRound, on_delete=models.CASCADE, related_name="ratings")
+    subject = models.ForeignKey(RoundSubject, on_delete=models.CASCADE, related_name="ratings")
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("评价人")
     )
@@ -308,7 +308,7 @@ class StarDeclaration(models.Model):
     """A household's self-declaration (自评申报) in a campaign: which areas, with a note."""
 
     campaign = models.ForeignKey(
-        StarCampaign, on_delete=models.PROTECT, related_name="ev_declarations"
+        StarCampaign, on_delete=models.PROTECT, related_name="declarations"
     )
     household = models.ForeignKey(
         "people.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("住户")
@@ -355,9 +355,7 @@ class StarDeclaration(models.Model):
 class DeclaredStar(models.Model):
     """One area a household declared; ``decided`` is the committee's decision (NULL before)."""
 
-    declaration = models.ForeignKey(
-        StarDeclaration, on_delete=models.CASCADE, related_name="ev_stars"
-    )
+    declaration = models.ForeignKey(StarDeclaration, on_delete=models.CASCADE, related_name="stars")
     area = models.CharField(_("星级项目"), max_length=16, choices=StarArea.choices)
     note = models.CharField(_("事迹"), max_length=300, blank=True, default="")
     decided = models.BooleanField(_("审核通过"), null=True, blank=True)
@@ -375,7 +373,7 @@ class StarReview(models.Model):
     """A representative's opinion (代表评议) on one declared area: agree or disagree."""
 
     declaration = models.ForeignKey(
-        StarDeclaration, on_delete=models.CASCADE, related_name="ev_reviews"
+        StarDeclaration, on_delete=models.CASCADE, related_name="reviews"
     )
     reviewer = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("评议人")
@@ -405,9 +403,9 @@ class StarAward(models.Model):
     place_path = BinaryCharField(_("地点路径"), max_length=255, editable=False)
     area = models.CharField(_("星级项目"), max_length=16, choices=StarArea.choices)
     area_name = models.CharField(_("名称"), max_length=20)
-    campaign = models.ForeignKey(StarCampaign, on_delete=models.PROTECT, related_name="ev_awards")
+    campaign = models.ForeignKey(StarCampaign, on_delete=models.PROTECT, related_name="awards")
     declaration = models.ForeignKey(
-        StarDeclaration, null=True, blank=True, on_delete=models.PROTECT, related_name="ev_awards"
+        StarDeclaration, null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
     )
     awarded_on = models.DateField(_("授星日期"))
     awarded_by = models.ForeignKey(
@@ -491,7 +489,7 @@ class Award(models.Model):
 class Nomination(models.Model):
     """A nominee (提名) with the reason, by a resident or a cadre."""
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="ev_nominations")
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="nominations")
     household = models.ForeignKey(
         "people.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -534,11 +532,11 @@ class Nomination(models.Model):
 class AwardBallot(models.Model):
     """One resident's approval ballot in an award's vote: the nominees they support."""
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="ev_ballots")
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="ballots")
     voter = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("投票人")
     )
-    choices = models.ManyToManyField(Nomination, related_name="ev_ballots")
+    choices = models.ManyToManyField(Nomination, related_name="ballots")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
