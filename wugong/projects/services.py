@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import PermissionDenied, ValidationFailed
+from wugong.core.signals import record_published
 from wugong.people.models import Household, Person
 from wugong.people.rules import Viewer
 from wugong.places.models import GRASSROOTS_KINDS, Place
@@ -736,6 +737,20 @@ def _post(
         _rollup_add(project, **{_ROLLUP_IN[source_kind]: amount_fen})
     else:
         _rollup_add(project, out_fen=amount_fen)
+    record_published.send(  # chained by hash (wugong/transparency/chain.py)
+        sender=LedgerEntry,
+        kind="money.entry",
+        place=project.place,
+        key=f"money.entry:{entry.pk}",
+        payload={
+            "entry": entry.pk,
+            "project": project.pk,
+            "direction": direction,
+            "amount_fen": amount_fen,
+            "source": source_kind,
+            "occurred_on": str(occurred_on),
+        },
+    )
     return entry
 
 

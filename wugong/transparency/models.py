@@ -232,3 +232,59 @@ class Objection(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+# --- the hash chain of published records (存证链) -------------------------------------------
+GENESIS_HASH = "0" * 64
+
+
+class Chain(models.Model):
+    """One hash chain per village or community (county-level records: the county's), so that
+    villages never wait on each other. The row is the chain's head: appending locks it."""
+
+    place = models.OneToOneField(
+        "places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("地点")
+    )
+    place_path = BinaryCharField(_("地点路径"), max_length=255, editable=False)
+    length = models.PositiveBigIntegerField(_("链长"), default=0)
+    head_hash = models.CharField(_("链头校验码"), max_length=64, default=GENESIS_HASH)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("存证链")
+        verbose_name_plural = _("存证链")
+        indexes = [models.Index(fields=["place_path"], name="chain_scope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.place_id}#{self.length}"
+
+
+class ChainLink(models.Model):
+    """One published record on its chain (存证记录). Written once, never updated:
+    ``hash = SHA-256(prev_hash + payload + kind + key + seq)`` over the canonical JSON payload
+    (sorted keys, no whitespace, UTF-8), see wugong/transparency/chain.py."""
+
+    chain = models.ForeignKey(
+        Chain, on_delete=models.PROTECT, related_name="links", verbose_name=_("存证链")
+    )
+    seq = models.PositiveBigIntegerField(_("序号"))
+    kind = models.CharField(_("记录类型"), max_length=32)
+    key = models.CharField(_("记录键"), max_length=100, unique=True)
+    place = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("记录地点")
+    )
+    payload = models.TextField(_("记录内容（规范JSON）"))
+    prev_hash = models.CharField(_("上一条校验码"), max_length=64)
+    hash = models.CharField(_("校验码"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("上链时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("存证记录")
+        verbose_name_plural = _("存证记录")
+        ordering = ["chain_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="chainlink_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} #{self.seq}"

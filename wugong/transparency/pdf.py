@@ -130,6 +130,8 @@ class NoticePrint:
     url: str
     attachments: list[str] = field(default_factory=list)
     status_note: str = ""
+    chain_hash: str = ""  # the notice's link on its place's hash chain (存证链)
+    verify_url: str = ""  # the public page that checks that hash
 
 
 def _build(
@@ -200,13 +202,29 @@ def render_notice_pdf(notice: NoticePrint) -> bytes:
         ),
         _p(f"在线查看：{notice.url}", small),
     ]
+    if notice.chain_hash:  # the full hash is in small print at the foot of every page
+        story.append(
+            _p(
+                f"存证校验码：{notice.chain_hash[:12]}（完整校验码见页脚）　"
+                f"在 {notice.verify_url or '/notices/verify/'} 可核验本公示是否被改动",
+                small,
+            )
+        )
 
     def footer(canvas: Canvas, page: int) -> None:
         canvas.saveState()
         canvas.setFont(CJK_FONT, 8)
-        canvas.drawString(20 * mm, 14 * mm, f"{notice.issuer}　第 {page} 页　内容校验码 SHA-256：")
+        chain = f"　存证校验码 {notice.chain_hash[:12]}" if notice.chain_hash else ""
+        canvas.drawString(
+            20 * mm, 14 * mm, f"{notice.issuer}　第 {page} 页{chain}　内容校验码 SHA-256："
+        )
         canvas.setFont(MONO_FONT, 7.5)
         canvas.drawString(20 * mm, 10 * mm, notice.content_hash)
+        if notice.chain_hash:
+            canvas.setFont(CJK_FONT, 6.5)
+            canvas.drawString(20 * mm, 6.5 * mm, "存证链校验码：")
+            canvas.setFont(MONO_FONT, 6.5)
+            canvas.drawString(36 * mm, 6.5 * mm, notice.chain_hash)
         canvas.restoreState()
 
     return _build(

@@ -161,8 +161,11 @@ def notice_period_text(notice: Notice) -> str:
     }
 
 
-def notice_print(*, notice: Notice, url: str) -> NoticePrint:
-    """What the printed notice shows."""
+def notice_print(*, notice: Notice, url: str, verify_url: str = "") -> NoticePrint:
+    """What the printed notice shows (with its hash-chain link once published)."""
+    from wugong.transparency.chain import link_for_key
+
+    link = link_for_key(f"notice:{notice.pk}")
     note = ""
     if notice.status == NoticeStatus.WITHDRAWN:
         note = _("本公示已于%(at)s撤回：%(reason)s") % {
@@ -182,6 +185,8 @@ def notice_print(*, notice: Notice, url: str) -> NoticePrint:
         url=url,
         attachments=[a.name for a in notice.attachments.all()],
         status_note=note,
+        chain_hash=link.hash if link else "",
+        verify_url=f"{verify_url}?hash={link.hash}" if link and verify_url else verify_url,
     )
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import PermissionDenied, ValidationFailed
+from wugong.core.signals import record_published
 from wugong.people.roles import ROLE_SCOPE, SUPERVISOR_ROLES, Scope
 from wugong.people.rules import Viewer
 from wugong.places.models import Place
@@ -295,6 +296,13 @@ def notice_publish(
         obj=notice,
         place_path=notice.place_path,
         changes={"starts_at": start, "ends_at": ends_at, "content_hash": notice.content_hash},
+    )
+    record_published.send(
+        sender=Notice,
+        kind="notice",
+        place=notice.place,
+        key=f"notice:{notice.pk}",
+        payload={"notice": notice.pk, "title": notice.title, "content_hash": notice.content_hash},
     )
     return notice
 

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from wugong.transparency import views
+from wugong.transparency import chain_views, views
 
 app_name = "transparency"
 urlpatterns = [
     path("", views.notice_list, name="notice_list"),
     path("new/", views.notice_create, name="notice_create"),
+    path("verify/", chain_views.chain_check, name="chain_check"),
     path("place/<int:place_id>/", views.place_board, name="place_board"),
     path("<int:pk>/", views.notice_detail, name="notice_detail"),
     path("<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from wugong.core.errors import DomainError, NotFound
 from wugong.core.http import run_then_redirect
 from wugong.places.models import Place
 from wugong.transparency import selectors, services
+from wugong.transparency.chain import link_for_key
 from wugong.transparency.forms import AnswerForm, NoticeForm, ObjectionForm, PublishForm
 from wugong.transparency.models import Notice, NoticeStatus, Objection
 from wugong.transparency.pdf import render_notice_pdf
@@ -60,6 +62,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             **facts,
             "hash_ok": selectors.notice_hash_matches(notice),
+            "chain_link": link_for_key(f"notice:{notice.pk}"),
             "objections": selectors.notice_objections(notice=notice, show_photos=can_answer),
             "can_manage": can_manage,
             "can_answer": can_answer,
@@ -76,7 +79,8 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The notice as an A4 PDF with a QR code to this page and the hash in the footer."""
     notice = _notice(request, pk)
     url = selectors.absolute_url(request, selectors.notice_url(notice))
-    pdf = render_notice_pdf(selectors.notice_print(notice=notice, url=url))
+    verify_url = selectors.absolute_url(request, reverse("transparency:chain_check"))
+    pdf = render_notice_pdf(selectors.notice_print(notice=notice, url=url, verify_url=verify_url))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}.pdf"'
     return response

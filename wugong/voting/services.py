@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import NotFound, PermissionDenied, ValidationFailed
+from wugong.core.signals import record_published
 from wugong.core.uploads import image_clean
 from wugong.people.models import Household, Person
 from wugong.people.rules import Viewer
@@ -399,6 +400,13 @@ def vote_publish(*, viewer: Viewer, actor: Any, vote: Vote) -> Vote:
         obj=vote,
         place_path=vote.place_path,
         changes={"outcome": result.get("outcome", ""), "participants": result["participants"]},
+    )
+    record_published.send(  # chained by hash (wugong/transparency/chain.py)
+        sender=Vote,
+        kind="vote.result",
+        place=vote.place,
+        key=f"vote.result:{vote.pk}",
+        payload={"vote": vote.pk, "title": vote.title, "result": result},
     )
     return vote
 
