@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wugong.core.metrics_middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wugong.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -216,6 +217,8 @@ SIGN_IN_LOCKOUT_SECONDS = 15 * 60
 BENCH_ENDPOINTS = env_bool("WUGONG_BENCH_ENDPOINTS")
 ROSTER_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 ROSTER_MAX_ROWS = 20000
+# /metrics answers to "Authorization: Bearer <METRICS_TOKEN>"; unset, only to loopback.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
+def _metrics_dir(port: str) -> None:
+    """Prometheus multi-process mode: the workers write their counters under one directory and
+    /metrics sums them. A fresh directory per node (by port) under the data directory unless
+    PROMETHEUS_MULTIPROC_DIR is set; emptied at start, as prometheus_client requires."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+        settings.DATA_DIR / "metrics" / f"port-{port}"
+    )
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(path, name))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
 class Command(BaseCommand):
     help = "Serve Wugong in production with granian's WSGI workers."
 
@@ -49,6 +63,7 @@ class Command(BaseCommand):
         )
         if granian is None:
             raise CommandError("granian is not installed")
+        _metrics_dir(port)
         argv = [
             granian,
             "--interface",
