@@ -18,6 +18,7 @@ class Request:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    kind: str = ""  # for figures per kind of request in a mixed load
 
 
 @dataclass
@@ -26,6 +27,8 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     statuses: dict[int, int]
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def throughput(self) -> float:
@@ -99,9 +102,17 @@ async def _worker(
             status = 599
             writer.close()
             reader, writer = await asyncio.open_connection(host, port)
-        result.latencies_ms.append((time.perf_counter() - started) * 1000)
-        result.statuses[status] = result.statuses.get(status, 0) + 1
+        _record(result, req, status, (time.perf_counter() - started) * 1000)
     writer.close()
+
+
+def _record(result: LoadResult, req: Request, status: int, ms: float) -> None:
+    result.latencies_ms.append(ms)
+    result.statuses[status] = result.statuses.get(status, 0) + 1
+    if req.kind:
+        result.by_kind.setdefault(req.kind, []).append(ms)
+        if status >= 400:
+            result.errors_by_kind[req.kind] = result.errors_by_kind.get(req.kind, 0) + 1
 
 
 def run_load(host: str, port: int, requests: list[Request], concurrency: int) -> LoadResult:
@@ -122,3 +133,46 @@ def run_load(host: str, port: int, requests: list[Request], concurrency: int) ->
 
 def build(n: int, make: Callable[[int], Request]) -> list[Request]:
     return [make(i) for i in range(n)]
+
+
+def run_for(
+    host: str, port: int, make: Callable[[int], Request], concurrency: int, seconds: float
+) -> LoadResult:
+    """Keep ``concurrency`` users busy for ``seconds``: each sends its next request (the i-th
+    overall is ``make(i)``) as soon as its previous answer is in. Returns exact figures."""
+
+    async def user(deadline: float, counter: list[int], result: LoadResult) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        while time.perf_counter() < deadline:
+            counter[0] += 1
+            req = make(counter[0])
+            head = [
+                f"{req.method} {req.path} HTTP/1.1",
+                f"Host: {host}:{port}",
+                "Connection: keep-alive",
+                f"Content-Length: {len(req.body)}",
+            ]
+            head += [f"{k}: {v}" for k, v in req.headers.items()]
+            started = time.perf_counter()
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + req.body)
+            try:
+                status = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                status = 599
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+            _record(result, req, status, (time.perf_counter() - started) * 1000)
+        writer.close()
+
+    async def main() -> LoadResult:
+        result = LoadResult(requests=0, seconds=0.0, latencies_ms=[], statuses={})
+        started = time.perf_counter()
+        counter = [0]
+        await asyncio.gather(
+            *(user(started + seconds, counter, result) for _ in range(concurrency))
+        )
+        result.seconds = time.perf_counter() - started
+        result.requests = len(result.latencies_ms)
+        return result
+
+    return asyncio.run(main())
