@@ -73,11 +73,12 @@ def project_at(county):  # type: ignore[no-untyped-def]
     return make
 
 
-def inspect(household, percents: list[int], *, start_days_ago: int = 20):  # type: ignore[no-untyped-def]
-    """Score a household in weekly hygiene rounds of its village, each sheet either full marks
-    (100) or nothing (0), through the inspections services; returns the sheets."""
+def inspect(household, percents: list[int], *, cadre, start_days_ago: int = 20):  # type: ignore[no-untyped-def]
+    """Score a household in weekly hygiene rounds of its place, each sheet either full marks
+    (100) or nothing (0), by a cadre through the inspections services; returns the sheets."""
     from wugong.inspections import services as ins
     from wugong.inspections.models import ChecklistKind, TargetKind
+    from wugong.people.rules import viewer_for
     from wugong.places.models import Place
 
     checklist = next(
@@ -91,16 +92,16 @@ def inspect(household, percents: list[int], *, start_days_ago: int = 20):  # typ
     for i, pct in enumerate(percents):
         assert pct in (0, 100)
         rnd, _ = ins.round_create(
-            viewer=admin_viewer(),
-            actor=None,
+            viewer=viewer_for(cadre),
+            actor=cadre,
             place=place,
             checklist=checklist,
             date=today - dt.timedelta(days=start_days_ago - 7 * i),
         )
         scores = {item.pk: (item.max_score if pct == 100 else 0) for item in checklist.items.all()}
         sheet, _ = ins.sheet_record(
-            viewer=admin_viewer(),
-            actor=None,
+            viewer=viewer_for(cadre),
+            actor=cadre,
             round=rnd,
             idempotency_key=uuid.uuid4().hex,
             scores=scores,
