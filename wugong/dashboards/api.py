@@ -86,7 +86,6 @@ def _board(b: selectors.Board) -> dict[str, Any]:
             "reports_answered": s["reports"]["answer"],
             "reports_closed_in_time": s["reports"]["in_time"],
             "reports_satisfied": s["satisfaction"]["reports"],
-            "projects_satisfied": s["satisfaction"]["projects"],
         },
         "money_total_fen": money_total(f),
         "leverage": s["money"]["leverage"],

@@ -50,7 +50,7 @@ def reportcard_lines(board: Board) -> list[tuple[str, Cell]]:
         (_("已答复（件）"), s["reports"]["answer"]["numerator"]),
         (_("按时办结率"), s["reports"]["in_time"]["percent"]),
         (_("办理满意率"), s["satisfaction"]["reports"]["percent"]),
-        (_("项目满意率"), s["satisfaction"]["projects"]["percent"]),
+        (_("项目满意度（平均星级）"), s["satisfaction"]["projects"]),
         (_("发放积分"), s["points"]["issued"]),
         (_("兑换积分"), s["points"]["redeemed"]),
     ]

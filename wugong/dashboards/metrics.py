@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 # Metrics whose value is a decimal (written as text in the rollup row): summed as Decimal.
 DECIMAL_METRICS = frozenset({"labour_days", "volunteer_hours"})
@@ -59,7 +60,7 @@ METRICS: tuple[str, ...] = (
     "reports_satisfied",
     # project ratings (项目满意度)
     "project_ratings",
-    "project_ratings_satisfied",
+    "project_ratings_stars",
     # points (积分)
     "points_issued",
     "points_redeemed",
@@ -70,20 +71,30 @@ def zero() -> dict[str, int | str]:
     return {m: ("0" if m in DECIMAL_METRICS else 0) for m in METRICS}
 
 
-def add_into(total: dict[str, int | str], part: Mapping[str, int | str | Decimal]) -> None:
-    """Add ``part`` to ``total`` in place: integers as integers, decimals as exact Decimals."""
+def _dec(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value or "0"))
+
+
+def add_into(total: dict[str, Any], part: Mapping[str, Any]) -> None:
+    """Add ``part`` to ``total`` in place: integers as integers, decimals as exact Decimals
+    (``total`` then holds Decimal objects; ``jsonable`` writes them as text)."""
     for key, value in part.items():
         if key in DECIMAL_METRICS:
-            total[key] = str(Decimal(str(total.get(key, "0"))) + Decimal(str(value)))
+            total[key] = _dec(total.get(key)) + _dec(value)
         else:
-            total[key] = int(total.get(key, 0)) + int(value)  # type: ignore[arg-type]
+            total[key] = total.get(key, 0) + value
 
 
-def figures_sum(parts: Iterable[Mapping[str, int | str | Decimal]]) -> dict[str, int | str]:
-    total = zero()
+def jsonable(figures: Mapping[str, Any]) -> dict[str, int | str]:
+    return {k: (str(_dec(v)) if k in DECIMAL_METRICS else int(v)) for k, v in figures.items()}
+
+
+def figures_sum(parts: Iterable[Mapping[str, Any]]) -> dict[str, int | str]:
+    """The sum of several places' figures, as stored (decimals as text)."""
+    total: dict[str, Any] = dict(zero())
     for part in parts:
         add_into(total, part)
-    return total
+    return jsonable(total)
 
 
 def share(numerator: int, denominator: int) -> Fraction | None:

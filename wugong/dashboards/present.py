@@ -3,7 +3,7 @@ ORM). Shares are computed here, at display, from the stored numerator and denomi
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -44,11 +44,12 @@ def ratio(f: dict[str, Any], num: str, den: str) -> dict[str, Any]:
     return {"numerator": n, "denominator": d, "percent": percent_text(n, d)}
 
 
-def rating_text(f: dict[str, Any]) -> str:
-    rated = _i(f, "reports_rated")
-    if not rated:
+def stars_text(f: dict[str, Any], stars: str, rated: str) -> str:
+    """The mean of 1–5 stars to one decimal ("4.3"), "—" when nobody rated."""
+    n = _i(f, rated)
+    if not n:
         return "—"
-    return f"{Decimal(_i(f, 'reports_rating_sum')) / Decimal(rated):.1f}"
+    return f"{(Decimal(_i(f, stars)) / Decimal(n)).quantize(Decimal('0.1'), ROUND_HALF_UP)}"
 
 
 def sections(f: dict[str, Any]) -> dict[str, Any]:
@@ -102,8 +103,9 @@ def sections(f: dict[str, Any]) -> dict[str, Any]:
         },
         "satisfaction": {
             "reports": ratio(f, "reports_satisfied", "reports_rated"),
-            "rating": rating_text(f),
-            "projects": ratio(f, "project_ratings_satisfied", "project_ratings"),
+            "rating": stars_text(f, "reports_rating_sum", "reports_rated"),
+            "projects": stars_text(f, "project_ratings_stars", "project_ratings"),
+            "project_ratings": _i(f, "project_ratings"),
         },
         "points": {
             "issued": _i(f, "points_issued"),

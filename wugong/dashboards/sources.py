@@ -10,13 +10,12 @@ it when it exists, and count as nothing when it does not yet.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 
-from wugong.dashboards.metrics import DECIMAL_METRICS, SOURCES
+from wugong.dashboards.metrics import SOURCES
 
 Row = tuple[str, dict[str, Any]]
 # A filter on a place-path field: ``where("place_path")`` or ``where("vote__place_path")``.
@@ -217,8 +216,9 @@ def selector_rows(path_prefix: str) -> Iterator[Row]:
             yield path, {"volunteers": people, "volunteer_hours": hours}
     sat = _selector("wugong.evaluations.selectors", "village_satisfaction")
     if sat is not None:
-        for path, (satisfied, rated) in sat(path_prefix=path_prefix).items():
-            yield path, {"project_ratings": rated, "project_ratings_satisfied": satisfied}
+        # (after-stage "satisfied?" ratings, the sum of their stars) per village
+        for path, (rated, stars) in sat(path_prefix=path_prefix).items():
+            yield path, {"project_ratings": rated, "project_ratings_stars": stars}
     pts = _selector("wugong.points.selectors", "village_points_totals")
     if pts is not None:
         for path, (issued, redeemed) in pts(path_prefix=path_prefix).items():
@@ -230,17 +230,3 @@ def collect(where: Where, now: dt.datetime, path_prefix: str | None) -> Iterator
         yield from source(where, now)
     if path_prefix is not None:
         yield from selector_rows(path_prefix)
-
-
-def group_rows(rows: Iterator[Row]) -> dict[str, dict[str, Any]]:
-    """Merge rows by path (tests and debugging)."""
-    out: dict[str, dict[str, Any]] = defaultdict(dict)
-    for path, figures in rows:
-        for k, v in figures.items():
-            if k.startswith("_"):
-                out[path].setdefault(k, set()).update(v)
-            elif k in DECIMAL_METRICS:
-                out[path][k] = out[path].get(k, 0) + v
-            else:
-                out[path][k] = out[path].get(k, 0) + v
-    return dict(out)
