@@ -69,6 +69,25 @@ class Site:
     resident_phone: str
     cadre: str
     password: str
+    env: dict[str, str]
+    accounts: str
+
+    def staff(self, role: str) -> str:
+        """The demo username of a staff role (all share ``password``)."""
+        found = re.search(rf"\b({re.escape(role)}) / \S+", self.accounts)
+        assert found, f"no demo account for {role}:\n{self.accounts}"
+        return found.group(1)
+
+    def phone(self, label: str) -> str:
+        """The demo phone number of a role that signs in with a code, by its Chinese label."""
+        found = re.search(rf"^\s*{re.escape(label)}[\s\u3000]+(1\d{{10}})\b", self.accounts, re.M)
+        assert found, f"no demo account for {label}:\n{self.accounts}"
+        return found.group(1)
+
+    def shell(self, code: str) -> str:
+        """Run Python in ``wugong shell`` against the site's database (test setup through the
+        services, and checks of what the browser did); returns what it printed."""
+        return _run(["shell", "-v", "0", "-c", code], self.env)
 
     def sms_code(self, phone: str, timeout: float = 10) -> str:
         """The sign-in code the development SMS sender wrote to the server's log."""
@@ -99,7 +118,10 @@ def _run(args: list[str], env: dict[str, str]) -> str:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[Site]:  # type: ignore[no-untyped-def]
     """The production server on a fresh SQLite file with `wugong demo --households 300`."""
-    data = tmp_path_factory.mktemp("e2e")
+    # WUGONG_E2E_DATA=<dir> keeps the demo database between runs (quicker when writing tests):
+    # prepared on the first run, reused while its accounts.txt is there.
+    reuse = os.environ.get("WUGONG_E2E_DATA")
+    data = Path(reuse) if reuse else tmp_path_factory.mktemp("e2e")
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "REDIS_URL"}}
     env.update(
         WUGONG_DATA_DIR=str(data),
@@ -110,10 +132,18 @@ def site(tmp_path_factory) -> Iterator[Site]:  # type: ignore[no-untyped-def]
         SECURE_HSTS_SECONDS="0",
         LOG_LEVEL="WARNING",
         SMS_SENDER="wugong.people.sms.LogSender",
+        # Every flow signs in afresh, several as the same demo resident.
+        SIGN_IN_CODES_PER_PHONE_PER_HOUR="1000",
+        SIGN_IN_CODES_PER_ADDRESS_PER_HOUR="1000",
     )
-    _run(["migrate", "--noinput", "-v0"], env)
-    _run(["createcachetable"], env)
-    accounts = _run(["demo", "--households", str(DEMO_HOUSEHOLDS)], env)
+    if reuse and (data / "accounts.txt").exists():
+        accounts = (data / "accounts.txt").read_text(encoding="utf-8")
+    else:
+        data.mkdir(parents=True, exist_ok=True)
+        _run(["migrate", "--noinput", "-v0"], env)
+        _run(["createcachetable"], env)
+        accounts = _run(["demo", "--households", str(DEMO_HOUSEHOLDS)], env)
+        (data / "accounts.txt").write_text(accounts, encoding="utf-8")
     resident = re.search(r"居民\s+(1\d{10})", accounts)
     cadre = re.search(r"(village_cadre) / (\S+)", accounts)
     assert resident and cadre, accounts
@@ -139,7 +169,7 @@ def site(tmp_path_factory) -> Iterator[Site]:  # type: ignore[no-untyped-def]
             except OSError:
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.3)
-        yield Site(url, log, resident.group(1), cadre.group(1), cadre.group(2))
+        yield Site(url, log, resident.group(1), cadre.group(1), cadre.group(2), env, accounts)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
