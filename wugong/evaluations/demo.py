@@ -33,7 +33,7 @@ from wugong.projects.models import Project
 from wugong.transparency.models import Notice
 from wugong.transparency.services import notice_hash
 
-RATERS_PER_PROJECT = 15
+RATERS_PER_PROJECT = 8
 
 
 def _resident(person: Person) -> Viewer:
@@ -150,7 +150,7 @@ def _round(village: Place, cadre: tuple[Viewer, Any], rng: random.Random) -> Non
     year = timezone.localdate().year - 1
     rnd = services.round_open(viewer=viewer, actor=actor, place=village, year=year)
     subjects = list(rnd.subjects.all())
-    for person in _people(village, 24, rng):
+    for person in _people(village, 12, rng):
         verdicts = {
             s.pk: rng.choice([2, 2, 2, 1, 1, 0]) for s in subjects if s.person_id != person.pk
         }
@@ -176,7 +176,7 @@ def _campaign(
     neighbours = (
         Household.objects.filter(subtree_q(village.path, "place_path"))
         .exclude(pk=printed.household_id)
-        .order_by("id")[:7]
+        .order_by("id")[:5]
     )
     households = [printed.household, *neighbours]
     codes = [c for c, _n in campaign.areas]
@@ -286,7 +286,7 @@ def _award(village: Place, cadre: tuple[Viewer, Any], printed: Person, rng: rand
     if not nominations:
         return
     services.award_open_vote(viewer=viewer, actor=actor, award=award)
-    for person in _people(village, 30, rng):
+    for person in _people(village, 16, rng):
         ids = [n.pk for n in nominations if rng.random() < 0.45] or [nominations[0].pk]
         services.award_vote(viewer=_resident(person), actor=None, award=award, nomination_ids=ids)
     services.award_close(viewer=viewer, actor=actor, award=award)
