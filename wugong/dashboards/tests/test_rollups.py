@@ -118,3 +118,30 @@ def test_tick_refuses_a_bad_clock(db):  # type: ignore[no-untyped-def]
 
     with pytest.raises(CommandError):
         call_command("dashboards_tick", "--at", "yesterday")
+
+
+def test_a_failed_refresh_leaves_the_old_rows(facts, refresh, now, monkeypatch):  # type: ignore[no-untyped-def]
+    """Atomic: the subtree's rows are rewritten and the places above recomputed in one
+    transaction, so a failure halfway leaves every row as it was."""
+    from wugong.dashboards import rollups
+    from wugong.needs.models import Need
+
+    refresh()
+    before = {r.place_id: (r.figures, r.refreshed_at) for r in PlaceFigures.objects.all()}
+    Need.objects.create(
+        title="路灯",
+        text="不亮",
+        place=facts.village_b,
+        place_path=facts.village_b.path,
+        source="online",
+        reporter=facts.households_b[1].head,
+    )
+
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rollups, "_ancestor_refresh", boom)
+    with pytest.raises(RuntimeError):
+        rollups.dashboards_refresh_place(place=facts.town_b, now=now + dt.timedelta(hours=1))
+    after = {r.place_id: (r.figures, r.refreshed_at) for r in PlaceFigures.objects.all()}
+    assert after == before
