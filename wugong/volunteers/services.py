@@ -47,8 +47,13 @@ def _require_manage(viewer: Viewer, place: Place) -> None:
         raise PermissionDenied(_("您无权管理该地点的志愿服务。"))
 
 
+def _clock() -> dt.datetime:
+    """The current time (tests move it forward to serve hours)."""
+    return timezone.now()
+
+
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or timezone.now()
+    return now or _clock()
 
 
 # --- teams ---------------------------------------------------------------------------------
