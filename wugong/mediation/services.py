@@ -57,7 +57,9 @@ def mediates(viewer: Viewer, matter: Matter) -> bool:
 def _locked(viewer: Viewer, matter: Matter, *, mediator_may: bool) -> Matter:
     """The matter locked for update, if the viewer may see it and act on it."""
     matter_get(viewer=viewer, pk=matter.pk)  # NotFound for anyone who may not see it
-    locked = Matter.objects.select_for_update().select_related("place").get(pk=matter.pk)
+    locked = (
+        Matter.objects.select_for_update(of=("self",)).select_related("place").get(pk=matter.pk)
+    )
     if handles(viewer, locked) or (mediator_may and mediates(viewer, locked)):
         return locked
     raise PermissionDenied(_("您无权办理该矛盾纠纷。"))

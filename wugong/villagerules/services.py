@@ -40,7 +40,11 @@ def _text(value: Any, *, field: str, what: str, required: bool, limit: int) -> s
 def _locked(viewer: Viewer, version: RulesVersion, rule: str) -> RulesVersion:
     """The version locked, if the viewer may see it (else 404) and holds ``rule`` on it."""
     version_get(viewer=viewer, pk=version.pk)
-    locked = RulesVersion.objects.select_for_update().select_related("place").get(pk=version.pk)
+    locked = (
+        RulesVersion.objects.select_for_update(of=("self",))
+        .select_related("place")
+        .get(pk=version.pk)
+    )
     if not viewer.can_place(rule, locked.place):
         if rule == "village_rules.file":
             raise PermissionDenied(_("只有村（社区）所在乡镇（街道）可以办理备案。"))
@@ -241,11 +245,13 @@ def filing_return(
 @transaction.atomic
 def version_publish(*, viewer: Viewer, actor: Any, version: RulesVersion) -> RulesVersion:
     """Publish a filed version (公布施行); the one in force before is superseded (废止)."""
+    # The place's row first: publications of one place queue here, before any version is
+    # locked, so two of them never hold each other's rows.
+    Place.objects.select_for_update().filter(pk=version.place_id).first()
     target = _locked(viewer, version, "village_rules.manage")
     if target.status != RulesStatus.FILED:
         raise ValidationFailed(_("只有已备案的版本可以公布。"), code="not_filed")
     now = timezone.now()
-    # Lock every version of the place: two publications at once are serialised here.
     rows = list(RulesVersion.objects.select_for_update().filter(place_id=target.place_id))
     before = [r for r in rows if r.status == RulesStatus.PUBLISHED]
     for old in before:
