@@ -182,6 +182,22 @@ def reports(where: Where, now: dt.datetime) -> Iterator[Row]:
         )
 
 
+def pilots(where: Where, now: dt.datetime) -> Iterator[Row]:
+    """Active pilot sites (试点), counted where they are (a group's site under its village)."""
+    try:
+        from wugong.pilots.models import Site, SiteStatus
+    except ImportError:  # the pilots app is not there yet
+        return
+    rows = (
+        Site.objects.filter(where("place_path"), status=SiteStatus.ACTIVE)
+        .values("place_path")
+        .annotate(n=Count("place_path"))
+        .order_by()
+    )
+    for r in rows:
+        yield r["place_path"], {"pilot_sites": r["n"]}
+
+
 ORM_SOURCES: tuple[Callable[[Where, dt.datetime], Iterator[Row]], ...] = (
     households,
     needs,
@@ -190,6 +206,7 @@ ORM_SOURCES: tuple[Callable[[Where, dt.datetime], Iterator[Row]], ...] = (
     projects,
     visits,
     reports,
+    pilots,
 )
 
 
@@ -207,9 +224,9 @@ def _selector(module: str, name: str) -> Callable[..., Any] | None:
 def selector_rows(path_prefix: str) -> Iterator[Row]:
     """Pilot sites, volunteers, project satisfaction and points under ``path_prefix``."""
     sites = _selector("wugong.pilots.selectors", "active_site_paths")
-    if sites is not None:
+    if sites is not None:  # the villages and communities with an active site (coverage)
         for path in sites(path_prefix=path_prefix):
-            yield path, {"pilot_sites": 1, "_sites": {path}}
+            yield path, {"_sites": {path}}
     vol = _selector("wugong.volunteers.selectors", "village_volunteer_totals")
     if vol is not None:
         for path, (people, hours) in vol(path_prefix=path_prefix).items():

@@ -145,3 +145,58 @@ def test_a_failed_refresh_leaves_the_old_rows(facts, refresh, now, monkeypatch):
         rollups.dashboards_refresh_place(place=facts.town_b, now=now + dt.timedelta(hours=1))
     after = {r.place_id: (r.figures, r.refreshed_at) for r in PlaceFigures.objects.all()}
     assert after == before
+
+
+def test_pilot_sites_coverage_and_points(facts, refresh, now):  # type: ignore[no-untyped-def]
+    """Coverage from the pilots app (a group's site covers its village), points issued and
+    redeemed from the points ledger (through the apps' village-totals selectors)."""
+    from wugong.pilots.models import Site
+    from wugong.points.models import Account, Entry, Transaction
+
+    c = facts
+    for place, status in (
+        (c.group_a1, "active"),
+        (c.village_a, "active"),
+        (c.village_b, "finished"),
+    ):
+        Site.objects.create(
+            place=place,
+            place_path=place.path,
+            village_path=c.village_a.path if place != c.village_b else c.village_b.path,
+            name=f"试点{place.name}",
+            started_on=dt.date(2026, 3, 1),
+            status=status,
+        )
+    h = c.households_a[0]
+    mine = Account.objects.create(
+        kind="household", place=c.village_a, place_path=c.village_a.path, household=h
+    )
+    issuing = Account.objects.create(kind="issuing", place=c.village_a, place_path=c.village_a.path)
+    shop = Account.objects.create(
+        kind="supermarket", place=c.village_a, place_path=c.village_a.path
+    )
+    for kind, amount, other in (
+        ("award", 10, issuing),
+        ("award", 5, issuing),
+        ("redemption", -3, shop),
+    ):
+        t = Transaction.objects.create(
+            kind=kind, place=c.village_a, place_path=c.village_a.path, occurred_on=now.date()
+        )
+        for account, value in ((mine, amount), (other, -amount)):
+            Entry.objects.create(
+                transaction=t,
+                account=account,
+                amount=value,
+                kind=kind,
+                place_path=c.village_a.path,
+                occurred_on=now.date(),
+            )
+    refresh()
+    a = _figures(c.village_a)
+    assert a["pilot_sites"] == 2 and a["grassroots_with_site"] == 1
+    assert a["points_issued"] == 15 and a["points_redeemed"] == 3
+    county = _figures(c.county)
+    assert county["grassroots"] == 3 and county["grassroots_with_site"] == 1
+    assert county["pilot_sites"] == 2
+    assert county["points_issued"] == 15
