@@ -248,3 +248,44 @@ def test_the_site_installs_and_shows_an_offline_page(page, site):
         screenshot(page, "offline-page")
     finally:
         page.context.set_offline(False)
+
+
+def test_a_report_whose_sending_fails_online_is_kept_by_the_service_worker(page, site):
+    """The phone believes it is online but the network is dead (navigator.onLine stays true):
+    the form is sent as usual, the service worker's fetch fails, and the worker keeps the
+    problem report as a draft and shows the offline page saying so. With the network back the
+    draft is sent once."""
+    context = page.context
+    context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'onLine', {get: () => true})"
+    )
+    _resident_sign_in(page, site)
+    page.evaluate("async () => await navigator.serviceWorker.ready")
+    page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto("/upkeep/reports/new/")
+    text = f"水库边的护栏断了一截（{uuid.uuid4().hex[:6]}）"
+    page.fill("textarea[name=text]", text)
+    count = (
+        "from wugong.upkeep.models import Report; "
+        f"print(Report.objects.filter(text={text!r}).count())"
+    )
+    context.set_offline(True)
+    try:
+        page.click("form[data-offline-draft=report] button.primary")
+        page.wait_for_selector("#offline-drafts .offline-draft")
+        assert "/offline/" in page.url and "网络不通" in page.locator("h1").inner_text()
+        panel = page.locator("#offline-drafts").inner_text()
+        assert "已保存在手机上" in panel and "水库边的护栏断了一截" in panel
+        screenshot(page, "offline-report-kept-by-worker")
+        assert site.shell(count).strip() == "0"
+    finally:
+        context.set_offline(False)
+    # The offline page notices the site answers again and opens the home page, which sends.
+    page.wait_for_url(f"{site.url}/", timeout=30_000)
+    page.wait_for_selector("#offline-drafts .offline-drafts-message")
+    assert page.locator("#offline-drafts .offline-draft").count() == 0
+    assert site.shell(count).strip() == "1"
+    page.reload()
+    assert page.locator("#offline-drafts .offline-draft").count() == 0
+    assert site.shell(count).strip() == "1"

@@ -297,8 +297,9 @@
     return sent;
   }
 
-  async function replay() {
-    if (busy || !navigator.onLine) return render();
+  async function replay(message) {
+    message = typeof message === "string" ? message : "";
+    if (busy || !navigator.onLine) return render(message);
     busy = true;
     try {
       // One tab at a time sends (so two open tabs never send a draft twice).
@@ -306,23 +307,40 @@
         navigator.locks && navigator.locks.request
           ? await navigator.locks.request("wugong-offline-drafts", replayLocked)
           : await replayLocked();
-      await render(sent ? T.sent + "（" + sent + "）" : "");
+      await render(sent ? T.sent + "（" + sent + "）" : message);
     } finally {
       busy = false;
     }
   }
 
-  window.addEventListener("online", replay);
+  // The offline page comes from the service worker's cache: it does not know who is signed
+  // in, so it sends nothing itself. Once the site answers again, it reloads the page asked for
+  // (or opens the home page), where the drafts are sent.
+  const OFFLINE_PAGE = !!document.getElementById("offline-page");
+  function leaveOfflinePage() {
+    if (location.pathname === (data.offline || "/offline/")) location.replace("/");
+    else location.reload();
+  }
+  if (OFFLINE_PAGE) {
+    window.addEventListener("online", leaveOfflinePage);
+    setInterval(function () {
+      fetch("/healthz", { cache: "no-store" }).then(function (r) {
+        if (r.ok) leaveOfflinePage();
+      }, function () {});
+    }, 10000);
+  } else {
+    window.addEventListener("online", function () {
+      replay();
+    });
+  }
   window.addEventListener("offline", function () {
     render();
   });
   function start() {
-    if (new URLSearchParams(location.search).get("saved") === "1") {
-      render(T.saved);
-      if (navigator.onLine) replay();
-    } else {
-      replay();
-    }
+    // ?saved=1: the service worker kept a form the network failed to send.
+    const saved = new URLSearchParams(location.search).get("saved") === "1" ? T.saved : "";
+    if (OFFLINE_PAGE) render(saved);
+    else replay(saved);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

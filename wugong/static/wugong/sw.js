@@ -53,8 +53,7 @@ function openDb() {
   });
 }
 
-async function draftSave(request) {
-  const form = await request.formData();
+async function draftSave(request, form) {
   const fields = [];
   for (const [name, value] of form.entries()) {
     if (typeof value !== "string" && !value.size) continue; // an empty file input
@@ -89,6 +88,8 @@ async function offlinePage(saved) {
 
 async function pageFromNetwork(request) {
   const url = new URL(request.url);
+  // Sending consumes the body: keep a copy to save as a draft should the network fail.
+  const spare = request.method === "POST" ? request.clone() : null;
   try {
     const response = await fetch(request);
     if (url.pathname.startsWith("/sign-out")) await caches.delete(PAGES);
@@ -100,16 +101,15 @@ async function pageFromNetwork(request) {
     }
     return response;
   } catch (err) {
-    if (request.method === "POST") {
-      const copy = request.clone();
-      let draftable = false;
+    if (spare) {
+      let form = null;
       try {
-        draftable = (await request.clone().formData()).has("idempotency_key");
+        form = await spare.formData();
       } catch (e) {
-        draftable = false;
+        form = null;
       }
-      if (draftable) {
-        await draftSave(copy);
+      if (form && form.get("idempotency_key")) {
+        await draftSave(request, form);
         return offlinePage(true);
       }
       return offlinePage(false);
