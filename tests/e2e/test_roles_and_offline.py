@@ -4,6 +4,7 @@
 - a resident signs in with a code and votes on an open vote;
 - a cadre enters a show-of-hands tally (举手表决) for a vote, closes it and publishes the result;
 - a grid worker records a visit to a key household;
+- a cadre at the points supermarket's counter redeems a resident's points for soap;
 - a need written with the network down is kept on the phone and sent exactly once when the
   network returns; the site installs (manifest, service worker) and shows an offline page.
 
@@ -40,8 +41,10 @@ def _code_sign_in(page, site, phone: str) -> None:  # type: ignore[no-untyped-de
 
 
 def _staff_sign_in(page, site, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in with a password as the demo account of ``role`` (or that username)."""
     page.goto("/sign-in/staff/")
-    page.fill("input[name=username]", site.staff(role))
+    username = site.staff(role) if role in site.accounts else role
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", site.password)
     page.click("button.primary")
     page.wait_for_url(f"{site.url}/")
@@ -289,3 +292,63 @@ def test_a_report_whose_sending_fails_online_is_kept_by_the_service_worker(page,
     page.reload()
     assert page.locator("#offline-drafts .offline-draft").count() == 0
     assert site.shell(count).strip() == "1"
+
+
+POINTS_SETUP = """
+import datetime as dt, json
+from django.utils import timezone
+from wugong.people.models import Person, RoleAssignment, User
+from wugong.people.rules import Assignment, Viewer
+from wugong.points import services
+admin = Viewer(user_id=0, person_id=None, household_id=None,
+               assignments=(Assignment("system_admin", 0, "/"),))
+actor = User.objects.get(username="admin")
+person = Person.objects.select_related("household__place").get(phone={phone!r})
+village = services.village_of(person.household.place)
+cadres = RoleAssignment.objects.filter(place=village, role="village_cadre", active=True)
+counter = User.objects.filter(person_id__in=cadres.values("person_id"), password__gt="")
+counter = counter.exclude(username__startswith="1").order_by("id").first()
+services.rule_save(viewer=admin, actor=actor, village=village, action="e2e-{tag}",
+                   title="清扫门前（测试）", points_per_unit=50, confirm_by="auto")
+services.deed_award(action="e2e-{tag}", place=person.household.place, quantity=1,
+                    source="e2e-{tag}", occurred_on=timezone.localdate(),
+                    person_id=person.pk, household_id=person.household_id, actor=actor)
+goods = services.goods_save(viewer=admin, actor=actor, village=village,
+                            name="肥皂（{tag}）", points_price=10, unit="块")
+services.stock_move(viewer=admin, actor=actor, goods=goods, kind="in", quantity=20)
+account = services.member_account(village, household=person.household, person=person)
+print(json.dumps({{"village": village.pk, "goods": goods.pk, "counter": counter.username,
+                  "code": services.code_make(person.pk), "account": account.pk,
+                  "balance": services.account_balance(account.pk)}}))
+"""
+
+
+@MODES
+def test_counter_redeems_points_for_soap(page, site, large):
+    """积分超市: the resident has earned points for a good deed; at the counter the cadre
+    enters the resident's points code, sees the name and balance, picks soap ×2 and confirms;
+    the points and the stock go down by exactly that."""
+    tag = uuid.uuid4().hex[:6]
+    setup = _json(site, POINTS_SETUP.format(phone=site.resident_phone, tag=tag))
+    assert setup["balance"] >= 50 and setup["counter"], setup
+    axe = Axe(page, large)
+    _large_text(page, large)
+    _staff_sign_in(page, site, setup["counter"])
+    page.goto(f"/points/counter/?village={setup['village']}&code={setup['code']}")
+    assert str(setup["balance"]) in page.locator(".pt-who").inner_text()
+    axe.check("counter")
+    page.check(f"input[name=goods][value='{setup['goods']}']")
+    page.fill("input[name=quantity]", "2")
+    page.click("form.pt-counter button.primary")
+    page.wait_for_selector(".messages")
+    assert "兑换成功" in page.locator(".messages").inner_text()
+    axe.check("counter-done")
+    screenshot(page, f"counter-redeemed-soap-{'large' if large else 'normal'}")
+    after = _json(
+        site,
+        "import json; from wugong.points import services; "
+        f"print(json.dumps({{'balance': services.account_balance({setup['account']}), "
+        f"'stock': services.goods_stock({setup['goods']})}}))",
+    )
+    assert after == {"balance": setup["balance"] - 20, "stock": 18}
+    axe.assert_clean()
