@@ -90,3 +90,14 @@ def test_tick_enqueues_by_default(cast):  # type: ignore[no-untyped-def]
     out = StringIO()
     call_command("inspections_tick", stdout=out)
     assert "enqueued" in out.getvalue()
+
+
+def test_upkeep_tick_also_runs_the_inspections_scan(cast):  # type: ignore[no-untyped-def]
+    """Deployments schedule only ``upkeep_tick``: it makes the week's rounds too."""
+    Round.objects.all().delete()
+    _schedule(cast)
+    at = timezone.make_aware(dt.datetime(2026, 11, 25, 7))
+    out = StringIO()
+    call_command("upkeep_tick", "--run", "--at", at.isoformat(), stdout=out)
+    assert "rounds=1" in out.getvalue()
+    assert Round.objects.get().date == dt.date(2026, 11, 27)

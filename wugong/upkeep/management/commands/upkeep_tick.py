@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wugong.inspections.tasks import inspections_scan
 from wugong.upkeep.tasks import upkeep_scan
 
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--at is not an ISO 8601 time: {at}") from None
         if opts["run"]:
             result = upkeep_scan.call(now=at)
+            result.update(inspections_scan.call(now=at))  # Friday rounds and their reminders
             self.stdout.write(" ".join(f"{k}={v}" for k, v in sorted(result.items())))
             return
         job = upkeep_scan.enqueue(now=at)
+        inspections_scan.enqueue(now=at)
         self.stdout.write(f"enqueued {job.id} ({job.status})")
