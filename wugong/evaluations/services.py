@@ -338,7 +338,11 @@ def round_close(
     *, viewer: Viewer, actor: Any, rating_round: RatingRound, now: dt.datetime | None = None
 ) -> RatingRound:
     """Close a round: its results per subject are published."""
-    rnd = RatingRound.objects.select_for_update().select_related("place").get(pk=rating_round.pk)
+    rnd = (
+        RatingRound.objects.select_for_update(of=("self",))
+        .select_related("place")
+        .get(pk=rating_round.pk)
+    )
     _require(
         viewer, "evaluation.manage", viewer.can_place("evaluation.manage", rnd.place), _("结束测评")
     )
@@ -653,7 +657,11 @@ def campaign_notice(
     from wugong.transparency.models import NoticeKind
     from wugong.transparency.services import notice_create, notice_publish
 
-    c = StarCampaign.objects.select_for_update().select_related("place").get(pk=campaign.pk)
+    c = (
+        StarCampaign.objects.select_for_update(of=("self",))
+        .select_related("place")
+        .get(pk=campaign.pk)
+    )
     _require(viewer, "stars.manage", viewer.can_place("stars.manage", c.place), _("公示"))
     if c.status != CampaignStatus.OPEN:
         raise ValidationFailed(_("本次评选已经公示过了。"), code="state", field="status")
@@ -702,7 +710,7 @@ def campaign_award(
     from wugong.transparency.models import NoticeStatus
 
     c = (
-        StarCampaign.objects.select_for_update()
+        StarCampaign.objects.select_for_update(of=("self",))
         .select_related("place", "notice")
         .get(pk=campaign.pk)
     )
@@ -856,7 +864,7 @@ def award_create(
 
 
 def _award(award: Award) -> Award:
-    return Award.objects.select_for_update().select_related("place").get(pk=award.pk)
+    return Award.objects.select_for_update(of=("self",)).select_related("place").get(pk=award.pk)
 
 
 @transaction.atomic
