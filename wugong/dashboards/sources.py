@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
@@ -18,6 +19,15 @@ from django.db.models import Count, F, Q, Sum
 from wugong.dashboards.metrics import SOURCES
 
 Row = tuple[str, dict[str, Any]]
+HUNDREDTH = Decimal("0.01")
+
+
+def _hundredths(value: Any) -> Decimal:
+    """A sum of two-decimal columns (hours, person-days) as an exact two-decimal Decimal:
+    SQLite hands sums back with float-width trailing digits ("86.5800000000000")."""
+    return Decimal(str(value or 0)).quantize(HUNDREDTH)
+
+
 # A filter on a place-path field: ``where("place_path")`` or ``where("vote__place_path")``.
 Where = Callable[[str], Q]
 
@@ -114,7 +124,7 @@ def projects(where: Where, now: dt.datetime) -> Iterator[Row]:
             f"projects_{r['stage']}": r["n"],
             "money_out_fen": r["out"] or 0,
             "in_kind_fen": r["kind"] or 0,
-            "labour_days": r["days"] or 0,
+            "labour_days": _hundredths(r["days"]),
             "labour_times": r["times"] or 0,
         }
         for s in SOURCES:
@@ -230,7 +240,7 @@ def selector_rows(path_prefix: str) -> Iterator[Row]:
     vol = _selector("wugong.volunteers.selectors", "village_volunteer_totals")
     if vol is not None:
         for path, (people, hours) in vol(path_prefix=path_prefix).items():
-            yield path, {"volunteers": people, "volunteer_hours": hours}
+            yield path, {"volunteers": people, "volunteer_hours": _hundredths(hours)}
     sat = _selector("wugong.evaluations.selectors", "village_satisfaction")
     if sat is not None:
         # (after-stage "satisfied?" ratings, the sum of their stars) per village
