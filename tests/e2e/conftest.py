@@ -109,7 +109,7 @@ class Site:
 
 def _run(args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(
-        [WUGONG, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        [WUGONG, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=900
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
