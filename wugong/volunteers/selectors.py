@@ -61,14 +61,17 @@ def can_manage(viewer: Viewer, place: Place) -> bool:
     return viewer.can_place("volunteer.manage", place)
 
 
-def manageable_places(*, viewer: Viewer) -> QuerySet[Place]:
+def manageable_places(
+    *,
+    viewer: Viewer,
+    kinds: tuple[str, ...] = ("village", "community", "group", "estate", "building"),
+) -> QuerySet[Place]:
     """Villages and communities (and the places under them) where the viewer may organise."""
     if not viewer.has_rule("volunteer.manage"):
         return Place.objects.none()
-    return Place.objects.filter(
-        viewer.place_q("volunteer.manage"),
-        kind__in=["village", "community", "group", "estate", "building"],
-    ).order_by("path")[:200]
+    return Place.objects.filter(viewer.place_q("volunteer.manage"), kind__in=kinds).order_by(
+        "path"
+    )[:200]
 
 
 def manageable_teams(*, viewer: Viewer) -> QuerySet[Team]:

@@ -438,9 +438,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
 @domain_pages
 def team_list(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
-    places = list(
-        selectors.manageable_places(viewer=viewer).filter(kind__in=["village", "community"])
-    )
+    places = list(selectors.manageable_places(viewer=viewer, kinds=("village", "community")))
     form = TeamForm(request.POST or None, places=places)
     status = 200
     if request.method == "POST":

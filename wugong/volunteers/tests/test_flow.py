@@ -387,3 +387,66 @@ def test_village_volunteer_totals_are_exact(cast, team_a, county, deeds):
     }
     assert village_volunteer_totals(path_prefix=county.community.path) == {}
     assert sum(d["quantity"] for d in deeds) == Decimal("7.25")
+
+
+@pytest.mark.django_db
+def test_team_pages_and_activity_editing(cast, make_activity, client_for, clock):
+    """A cadre forms a team, finds a resident by name and adds them; the quota cannot drop
+    below those signed up; residents see the teams of their village but not the members'
+    hours."""
+    cadre = client_for(cast.cadre_a)
+    r = cadre.post(
+        "/volunteers/teams/",
+        {"place": cast.county.village_a.pk, "name": "巾帼志愿服务队", "kind": "women"},
+    )
+    assert r.status_code == 302
+    from wugong.volunteers.models import Team, TeamMember
+
+    team = Team.objects.get(name="巾帼志愿服务队")
+    dup = cadre.post(
+        "/volunteers/teams/",
+        {"place": cast.county.village_a.pk, "name": "巾帼志愿服务队", "kind": "women"},
+    )
+    assert dup.status_code == 400 and "同名" in dup.content.decode()
+    person = cast.resident_a.person
+    found = cadre.get(f"/volunteers/teams/{team.pk}/", {"q": person.name}).content.decode()
+    assert person.name in found
+    assert (
+        cadre.post(f"/volunteers/teams/{team.pk}/members/", {"person": person.pk}).status_code
+        == 302
+    )
+    assert TeamMember.objects.filter(team=team, person=person).exists()
+    person.refresh_from_db()
+    assert person.is_volunteer
+    # someone of 楼台村 cannot be added to 双台村's team
+    other = cast.resident_b.person
+    r = cadre.post(f"/volunteers/teams/{team.pk}/members/", {"person": other.pk})
+    assert r.status_code == 400 and not TeamMember.objects.filter(person=other).exists()
+
+    resident = client_for(cast.resident_a2)
+    assert "巾帼志愿服务队" in resident.get("/volunteers/teams/").content.decode()
+    page = resident.get(f"/volunteers/teams/{team.pk}/").content.decode()
+    assert person.name not in page
+
+    activity = make_activity(quota=3)
+    _post_json(client_for(cast.resident_a), f"{API}/activities/{activity.pk}/signup")
+    _post_json(resident, f"{API}/activities/{activity.pk}/signup")
+    assert cadre.get(f"/volunteers/{activity.pk}/edit/").status_code == 200
+    form = {
+        "title": "清理河道垃圾（改）",
+        "starts_at": _local(activity.starts_at),
+        "ends_at": _local(activity.ends_at),
+        "quota": 1,
+        "hours_cap": "",
+    }
+    r = cadre.post(f"/volunteers/{activity.pk}/edit/", form)
+    assert r.status_code == 400 and "不能少于报名人数" in r.content.decode()
+    r = cadre.post(f"/volunteers/{activity.pk}/edit/", {**form, "quota": 4, "hours_cap": "1.5"})
+    assert r.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.title, activity.quota, activity.hours_cap) == (
+        "清理河道垃圾（改）",
+        4,
+        Decimal("1.50"),
+    )
+    assert resident.get(f"/volunteers/{activity.pk}/edit/").status_code == 403
