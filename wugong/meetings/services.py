@@ -3,6 +3,7 @@ transaction and writes its audit event in it."""
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import PermissionDenied, ValidationFailed
 from wugong.core.i18n import public_language
+from wugong.core.signals import deed_recorded
 from wugong.core.uploads import image_clean
 from wugong.meetings import selectors
 from wugong.meetings.checkin import checkin_token_read
@@ -413,6 +415,7 @@ def attendance_check_in(*, viewer: Viewer, actor: Any, token: str) -> tuple[Atte
         },
     )
     if created:
+        _deed_attended(attendance, actor)
         audit_event_record(
             actor=actor,
             action="meeting.check_in",
@@ -460,6 +463,8 @@ def roll_call_mark(
         _row, changed = Attendance.objects.get_or_create(
             meeting=meeting, **lookup, defaults=defaults
         )
+        if changed:
+            _deed_attended(_row, actor)
     else:
         changed = Attendance.objects.filter(meeting=meeting, **lookup).delete()[0] > 0
     if changed:
@@ -936,3 +941,18 @@ def decision_step_record(
         },
     )
     return rows
+
+
+def _deed_attended(attendance: Attendance, actor: Any) -> None:
+    """A meeting attended is a good deed that may earn points (积分, wugong/points)."""
+    deed_recorded.send(
+        sender=Attendance,
+        action="meeting.attended",
+        place=attendance.meeting.place,
+        person_id=attendance.person_id,
+        household_id=attendance.household_id,
+        quantity=Decimal(1),
+        source=f"meetings.attendance:{attendance.pk}",
+        occurred_on=timezone.localtime(attendance.meeting.starts_at).date(),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )

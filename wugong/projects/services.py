@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from wugong.core.audit import audit_event_record
 from wugong.core.errors import PermissionDenied, ValidationFailed
-from wugong.core.signals import record_published
+from wugong.core.signals import deed_recorded, record_published
 from wugong.people.models import Household, Person
 from wugong.people.rules import Viewer
 from wugong.places.models import GRASSROOTS_KINDS, Place
@@ -1087,6 +1087,21 @@ def contribution_record(
         **row,
     )
     _rollup_add(project, **rollup)
+    if kind in (ContributionKind.LABOUR, ContributionKind.MONEY) and (
+        who["person"] or who["household"]
+    ):  # a contribution is a good deed that may earn points (积分, wugong/points)
+        labour = kind == ContributionKind.LABOUR
+        deed_recorded.send(
+            sender=Contribution,
+            action="project.labour" if labour else "project.money",
+            place=project.place,
+            person_id=getattr(who["person"], "pk", None),
+            household_id=getattr(who["household"], "pk", None),
+            quantity=contribution.person_days if labour else Decimal(contribution.value_fen) / 100,
+            source=f"projects.contribution:{contribution.pk}",
+            occurred_on=on,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
     _audit(
         actor,
         "project.contribution",
