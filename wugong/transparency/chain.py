@@ -353,3 +353,26 @@ def chains_reseal_for_demo() -> int:
                 changed += len(dirty)
             Chain.objects.filter(pk=chain.pk).update(head_hash=prev)
     return changed
+
+
+@payload_builder("points.entry")
+def points_transaction_payload(record_id: str) -> dict[str, Any] | None:
+    """A points ledger transaction (积分账目) with its entries, as wugong/points publishes it
+    (key ``points.txn:<id>``)."""
+    from wugong.points.models import Entry, Transaction
+
+    txn = Transaction.objects.filter(pk=_int_id(record_id)).first()
+    if txn is None:
+        return None
+    entries = Entry.objects.filter(transaction=txn).select_related("account").order_by("pk")
+    return {
+        "transaction": txn.pk,
+        "kind": txn.kind,
+        "date": txn.occurred_on.isoformat(),
+        "village": txn.place_path,
+        "memo": txn.memo,
+        "entries": [
+            {"account": e.account_id, "account_kind": e.account.kind, "amount": e.amount}
+            for e in entries
+        ],
+    }

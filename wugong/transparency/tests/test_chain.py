@@ -194,6 +194,30 @@ def test_an_edited_money_row_is_caught_and_named(county, records):
     assert "notice_b" not in err and err.count("ALTERED") == 1
 
 
+def test_an_edited_points_entry_is_caught(county, records):
+    from wugong.points import services as pts
+    from wugong.points.models import Entry
+
+    village = county.village_a
+    issuing = pts._village_account(village, "issuing")
+    market = pts._village_account(village, "supermarket")
+    txn = pts._post(
+        kind=Entry._meta.get_field("kind").choices[0][0],
+        village=village,
+        occurred_on=dt.date(2025, 4, 2),
+        lines=[(issuing, -30), (market, 30)],
+        memo="志愿服务3小时",
+    )
+    link = ChainLink.objects.get(key=f"points.txn:{txn.pk}")
+    assert link.kind == "points.entry" and link.seq == 4
+    assert verify()[0].startswith("5 links in 2 chains verified")
+    entry = Entry.objects.filter(transaction=txn).order_by("pk").last()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE points_entry SET amount = %s WHERE id = %s", [300, entry.pk])
+    err = verify_fails()
+    assert f"key=points.txn:{txn.pk}" in err and "seq=4" in err
+
+
 def test_an_edited_notice_body_is_caught(records):
     n = records["notice"]
     with connection.cursor() as cur:
