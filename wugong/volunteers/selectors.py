@@ -17,6 +17,7 @@ from wugong.people.roles import ROLE_SCOPE, Scope
 from wugong.people.rules import Viewer
 from wugong.places.models import GRASSROOTS_KINDS, Place
 from wugong.places.paths import path_ids, subtree_q
+from wugong.volunteers.hours import CENT
 from wugong.volunteers.models import Activity, Attendance, AttendanceStatus, Team
 
 
@@ -112,7 +113,7 @@ def _totals(qs: QuerySet[Attendance]) -> Totals:
     row = qs.filter(confirmed_at__isnull=False).aggregate(
         n=Count("person", distinct=True), h=Sum("confirmed_hours"), a=Count("id")
     )
-    return Totals(row["n"] or 0, row["h"] or Decimal("0.00"), row["a"] or 0)
+    return Totals(row["n"] or 0, _cents(row["h"]), row["a"] or 0)
 
 
 def team_totals(team: Team) -> Totals:
@@ -127,6 +128,7 @@ def team_member_hours(team: Team) -> list[tuple[object, Decimal]]:
         .values_list("person_id")
         .annotate(h=Sum("confirmed_hours"))
     )
+    hours = {pk: _cents(h) for pk, h in hours.items()}
     members = [m.person for m in team.memberships.select_related("person").order_by("joined_on")]
     rows = [(p, hours.get(p.pk, Decimal("0.00"))) for p in members]
     return sorted(rows, key=lambda r: r[1], reverse=True)
@@ -240,4 +242,9 @@ def village_volunteer_totals(*, path_prefix: str) -> dict[str, tuple[int, Decima
         .order_by()
         .values_list("village_path", "n", "h")
     )
-    return {path: (n, h or Decimal("0.00")) for path, n, h in rows}
+    # SQLite sums decimals with extra places (45.0400000000000): back to the hundredth.
+    return {path: (n, _cents(h)) for path, n, h in rows}
+
+
+def _cents(value: Decimal | None) -> Decimal:
+    return (value or Decimal("0")).quantize(CENT)

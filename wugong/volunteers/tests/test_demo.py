@@ -37,6 +37,16 @@ def test_demo_volunteering(cast, client_for, deeds):  # type: ignore[no-untyped-
     # the printed resident has a record and can join the open activity
     resident = client_for(cast.resident_a)
     assert resident.get("/api/v1/volunteers/mine").json()["confirmed_count"] >= 1
+    cadre = client_for(cast.cadre_a)
+    teams_page = cadre.get("/volunteers/teams/").content.decode()
+    assert f"{n} 名志愿者，确认时长 {total} 小时" in teams_page
+    for url in [
+        "/volunteers/",
+        f"/volunteers/teams/{Team.objects.first().pk}/",
+        "/volunteers/mine/",
+    ]:
+        assert cadre.get(url).status_code == 200
+        assert resident.get(url).status_code == 200
     pk = ctx.data["volunteer_activity_open"]
     r = resident.post(f"/api/v1/volunteers/activities/{pk}/signup", content_type="application/json")
     assert r.status_code == 200 and r.json()["changed"] is True

@@ -386,6 +386,10 @@ def test_village_volunteer_totals_are_exact(cast, team_a, county, deeds):
         county.village_b.path: (1, Decimal("0.50"))
     }
     assert village_volunteer_totals(path_prefix=county.community.path) == {}
+    assert all(
+        str(h) == format(h, ".2f")
+        for _n, h in village_volunteer_totals(path_prefix=county.county.path).values()
+    )
     assert sum(d["quantity"] for d in deeds) == Decimal("7.25")
 
 
