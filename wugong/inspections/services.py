@@ -466,6 +466,8 @@ def sheet_record(
         )
     clean_photos = [image_clean(p) for p in uploads]
     if (sheet := _already(round, household, area)) is not None:
+        if sheet.idempotency_key == key:  # the same form, committed since the first look
+            return sheet, False
         raise _already_error(sheet)
     full = sum(i.max_score for i, _v in cleaned)
     score = sum(v for _i, v in cleaned)
