@@ -68,7 +68,7 @@ def main() -> None:
                        title="志愿服务", points_per_unit=1, confirm_by="auto")  # fmt: skip
     households = []
     for i in range(REQUESTS):
-        head = ps.person_data_clean(name=f"户主{i}")
+        head = ps.person_data_clean(name=f"户主{i}", sex="M")
         h = ps.household_create(place=group, address=f"一组{i}号", head=head)
         services.deed_award(action="volunteer.hours", place=group, household_id=h.pk,
                             quantity=100, source=f"bench:{tag}:{h.pk}",
