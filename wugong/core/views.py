@@ -30,11 +30,21 @@ HOME_TILES: list[tuple[str, str, str]] = [
     (_("共识讨论"), "consensus:list", ""),
     (_("共建项目"), "projects:list", ""),
     (_("走访与报事"), "upkeep:home", ""),
+    (_("周五检查"), "inspections:home", ""),
+    (_("志愿服务"), "volunteers:list", ""),
+    (_("我的积分"), "points:mine", ""),
+    (_("积分兑换"), "points:counter", "points.counter"),
+    (_("评价与星级"), "evaluations:index", ""),
+    (_("村规民约"), "villagerules:index", ""),
+    (_("矛盾调解"), "mediation:list", "mediation.handle"),
+    (_("试点"), "pilots:site_list", "pilot.report"),
+    (_("数据看板"), "dashboards:board", "dashboard.view"),
+    (_("成绩单"), "reportcards:index", ""),
     (_("住户名册"), "people:household_list", ""),
     (_("地点与网格"), "places:browse", ""),
 ]
 # Tiles that act as a person (raising a need): hidden for accounts tied to no person.
-PERSON_TILES = {"needs:new"}
+PERSON_TILES = {"needs:new", "points:mine", "points:counter"}
 
 
 def _tiles(viewer: Any) -> list[tuple[str, str]]:

@@ -5,7 +5,8 @@ Friday's round left to do, so the to-do list, the household history and the mont
 all show something.
 
 Written in bulk (a few thousand sheets in a few statements), so it bypasses ``sheet_record``:
-no ``deed_recorded`` is sent for the demo's sheets, and one audit event covers the load.
+no ``deed_recorded`` is sent for the demo's sheets (except the printed resident's household's,
+so its points show them), and one audit event covers the load.
 Defensive about what earlier parts left in ctx.data: everything is found in the database.
 """
 
@@ -20,11 +21,12 @@ from django.utils import timezone
 
 from wugong.core.audit import audit_event_record
 from wugong.core.demo import DemoContext
+from wugong.core.signals import deed_recorded
 from wugong.inspections.models import Checklist, ItemScore, Round, Schedule, ScoreSheet
 from wugong.inspections.scoring import percent_centi
 from wugong.inspections.services import checklist_defaults_ensure, rounds_schedule
 from wugong.people.demo import rows_insert
-from wugong.people.models import Household, RoleAssignment
+from wugong.people.models import Household, Person, RoleAssignment
 from wugong.people.roles import Role
 from wugong.places.models import GRASSROOTS_KINDS, Place
 from wugong.places.paths import subtree_q
@@ -88,6 +90,7 @@ def load(ctx: DemoContext) -> None:
             )
             sheets_made += _village(rng, village, hygiene, items, fridays)
         rounds_made = rounds_schedule(today=today)  # the coming Friday's, to do
+        _deeds_of_printed_resident(ctx)
         if villages:
             audit_event_record(
                 actor=None,
@@ -169,6 +172,33 @@ def _village(
         _sheets_insert(sheets, scores, items)
         total += len(sheets)
     return total
+
+
+def _deeds_of_printed_resident(ctx: DemoContext) -> None:
+    """The bulk load sends no deeds; the printed resident's household's sheets do send theirs
+    (as ``sheet_record`` would), so its points show what the Friday inspection earned."""
+    person_id = ctx.data.get("role_people", {}).get("resident")
+    household_id = (
+        Person.objects.filter(pk=person_id).values_list("household_id", flat=True).first()
+        if person_id
+        else None
+    )
+    if not household_id:
+        return
+    for sheet in ScoreSheet.objects.filter(household_id=household_id).select_related(
+        "household__place"
+    ):
+        deed_recorded.send(
+            sender=ScoreSheet,
+            action="inspection.scored",
+            place=sheet.household.place,
+            person_id=None,
+            household_id=household_id,
+            quantity=sheet.percent,
+            source=f"inspections.sheet:{sheet.pk}",
+            occurred_on=sheet.date,
+            actor=None,
+        )
 
 
 def _sheets_insert(sheets: list[ScoreSheet], scores: dict[int, list[int]], items: list) -> None:  # type: ignore[type-arg]

@@ -174,8 +174,3 @@ def load(ctx: DemoContext) -> None:
                 if i == 0:
                     services.report_recommend(viewer=sup_v, actor=sup_u, report=filed.report)
     ctx.data["pilot_sites"] = [s.pk for s, _sup, _c in sites]
-    # The demo parts before this one date some published notices back (past notices): that
-    # is what `wugong verify` catches, so the demo's chains are re-sealed from the live rows.
-    from wugong.transparency.chain import chains_reseal_for_demo
-
-    chains_reseal_for_demo()

@@ -328,33 +328,6 @@ def notice_payload(record_id: str) -> dict[str, Any] | None:
     }
 
 
-def chains_reseal_for_demo() -> int:
-    """Demo data only, never the application: the demo dates some records back after they
-    were published (a past notice), which is exactly what verify catches. This rebuilds every
-    chain from the live rows so that the demo county verifies. Returns the links rewritten."""
-    changed = 0
-    with transaction.atomic():
-        for chain in Chain.objects.select_for_update().order_by("pk"):
-            prev = GENESIS_HASH
-            dirty: list[ChainLink] = []
-            for link in ChainLink.objects.filter(chain=chain).order_by("seq"):
-                builder = PAYLOAD_BUILDERS.get(link.kind)
-                live = builder(key_id(link.key)) if builder else None
-                payload = canonical_json(live) if live is not None else link.payload
-                new = link_hash(
-                    prev_hash=prev, payload=payload, kind=link.kind, key=link.key, seq=link.seq
-                )
-                if (payload, prev, new) != (link.payload, link.prev_hash, link.hash):
-                    link.payload, link.prev_hash, link.hash = payload, prev, new
-                    dirty.append(link)
-                prev = new
-            if dirty:
-                ChainLink.objects.bulk_update(dirty, ["payload", "prev_hash", "hash"])
-                changed += len(dirty)
-            Chain.objects.filter(pk=chain.pk).update(head_hash=prev)
-    return changed
-
-
 @payload_builder("points.entry")
 def points_transaction_payload(record_id: str) -> dict[str, Any] | None:
     """A points ledger transaction (积分账目) with its entries, as wugong/points publishes it

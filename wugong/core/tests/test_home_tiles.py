@@ -49,11 +49,12 @@ def test_every_tile_on_a_roles_home_page_opens(role, county, make_user, client_f
         assert c.get(url).status_code == 200, url
 
 
-def test_a_superuser_with_no_person_is_not_offered_to_raise_a_need(db, client_for):
-    """An administrator account tied to no resident cannot raise a need, so no tile for it."""
+def test_a_superuser_with_no_person_is_not_offered_to_raise_a_need(county, client_for):
+    """An administrator account tied to no resident cannot raise a need (nor keep a points
+    counter, nor have points), so no tile for it; the rest open for it in a county."""
     admin = User.objects.create_superuser("root", password="pw")
     c = client_for(admin)
     links = _tile_links(c.get("/").content.decode())
-    assert "/needs/new/" not in links
+    assert "/needs/new/" not in links and "/points/" not in links
     for url in links:
         assert c.get(url).status_code == 200, url

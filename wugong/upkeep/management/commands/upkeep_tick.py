@@ -1,6 +1,6 @@
-"""`wugong upkeep_tick`: enqueue the periodic scan of 建设共管 (visit reminders, overdue
-reports). Run it from cron every few minutes; ``wugong worker`` runs the task. Idempotent:
-running it twice sends nothing twice."""
+"""`wugong upkeep_tick`: enqueue the periodic scans (visit reminders, overdue reports, the
+week's Friday rounds, points past their validity). Run it from cron every few minutes;
+``wugong worker`` runs the tasks. Idempotent: running it twice sends nothing twice."""
 
 import datetime as dt
 from typing import Any
@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from wugong.inspections.tasks import inspections_scan
+from wugong.points.tasks import points_expiry_scan
 from wugong.upkeep.tasks import upkeep_scan
 
 
@@ -30,8 +31,10 @@ class Command(BaseCommand):
         if opts["run"]:
             result = upkeep_scan.call(now=at)
             result.update(inspections_scan.call(now=at))  # Friday rounds and their reminders
+            result.update(points_expiry_scan.call(now=at))  # points past their validity
             self.stdout.write(" ".join(f"{k}={v}" for k, v in sorted(result.items())))
             return
         job = upkeep_scan.enqueue(now=at)
         inspections_scan.enqueue(now=at)
+        points_expiry_scan.enqueue(now=at)
         self.stdout.write(f"enqueued {job.id} ({job.status})")
