@@ -952,7 +952,13 @@ def _deed_attended(attendance: Attendance, actor: Any) -> None:
         person_id=attendance.person_id,
         household_id=attendance.household_id,
         quantity=Decimal(1),
-        source=f"meetings.attendance:{attendance.pk}",
+        # Keyed by meeting and attendee, not by the attendance row: unticking someone at roll
+        # call deletes the row, and ticking them again must not earn a second time.
+        source=(
+            f"meetings.attendance:{attendance.meeting_id}:"
+            f"{'p' if attendance.person_id else 'h'}"
+            f"{attendance.person_id or attendance.household_id}"
+        ),
         occurred_on=timezone.localtime(attendance.meeting.starts_at).date(),
         actor=actor if getattr(actor, "pk", None) else None,
     )

@@ -76,14 +76,6 @@ def test_meeting_attended_by_qr_and_roll_call_earns_once(cast, client_for):
     assert _awards("meetings.attendance:") == [2, 2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "meetings.roll_call_mark: unticking deletes the Attendance row without reversing its "
-        "points, and ticking again creates a new row (new pk, so a new deed source "
-        "'meetings.attendance:<pk>'), so one household attending one meeting earns twice"
-    ),
-)
 def test_roll_call_untick_and_tick_again_does_not_earn_twice(cast, client_for):
     """A cadre's mis-tap corrected (present, absent, present again) is still one attendance of
     one meeting: the household ends with the points of one attendance."""
