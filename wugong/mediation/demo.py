@@ -54,9 +54,11 @@ def load(ctx: DemoContext) -> None:
     people = list(
         Person.objects.filter(subtree_q(village.path, "household__place_path"))
         .exclude(pk=row.person_id)
-        .order_by("id")[:12]
+        .order_by("id")[:40]
     )
-    if len(people) < 8:
+    # The named mediator signs in with a code sent to their phone: someone who has one.
+    mediator = next((p for p in people[7:] if p.phone), None)
+    if len(people) < 8 or mediator is None:
         return
     today = timezone.localdate()
 
@@ -135,13 +137,13 @@ def load(ctx: DemoContext) -> None:
         name="周某某",
         note="在外务工，电话联系",
     )
-    services.mediator_add(viewer=viewer, actor=actor, matter=family, person_id=people[7].pk)
+    services.mediator_add(viewer=viewer, actor=actor, matter=family, person_id=mediator.pk)
     services.session_record(
         viewer=viewer,
         actor=actor,
         matter=family,
         held_on=today - dt.timedelta(days=3),
-        attended=f"{people[2].name}、{people[3].name}、{people[7].name}",
+        attended=f"{people[2].name}、{people[3].name}、{mediator.name}",
         notes="老党员上门做工作，双方同意按月轮流照顾，费用分担待在外务工的兄弟回来后再商量。",
     )
 
@@ -173,9 +175,9 @@ def load(ctx: DemoContext) -> None:
         reason="涉及土地确权登记错误，需镇经管站核实确权档案，村调委会无法调处。",
         referred_to="镇司法所、镇经管站",
     )
-    ctx.data["mediation_mediator"] = people[7].pk
+    ctx.data["mediation_mediator"] = mediator.pk
     ctx.account(
         "调解员（无干部职务，只看指定给他的纠纷）",
-        people[7].phone or "",
+        mediator.phone or "",
         "/sign-in/（验证码见服务器日志）",
     )

@@ -16,7 +16,7 @@ def test_demo_matters(cast, client_for):  # type: ignore[no-untyped-def]
     from wugong.people import services as ps
 
     for i in range(8):
-        data = ps.person_data_clean(name=f"村民{i}", sex="M")
+        data = ps.person_data_clean(name=f"村民{i}", sex="M", phone=f"137{i:08d}")
         ps.person_create(data=data, household=cast.county.households_a[i % 4])
     ctx = DemoContext(rng=random.Random(1), households=8)
     demo.load(ctx)
