@@ -176,8 +176,12 @@ def site(tmp_path_factory) -> Iterator[Site]:  # type: ignore[no-untyped-def]
             proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One browser per test file: Playwright's sync API runs an event loop in this thread
+    while it is open, and the Django tests that the same xdist worker runs next refuse to
+    touch the database from inside one (SynchronousOnlyOperation). Closing it at the end of
+    the file ends the loop."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -57,8 +57,8 @@ def load(ctx: DemoContext) -> None:
     villages = list(Place.objects.filter(kind__in=GRASSROOTS_KINDS).order_by("id")[:4])
     if printed is not None and printed.household is not None:
         home = services.village_of(printed.household.place)
-        if home is not None and home not in villages:
-            villages.insert(0, home)
+        if home is not None:  # the printed resident's village first: it gets their household
+            villages = [home] + [v for v in villages if v != home]
     today = timezone.localdate()
     for n, village in enumerate(villages):
         _village(ctx, village, today, printed if n == 0 else None)
