@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--ballots", type=int, default=10_000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=4)  # `wugong serve`'s default
     args = ap.parse_args()
     warmup = 500
     try:
