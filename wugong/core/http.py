@@ -1,12 +1,16 @@
 """Small helpers shared by views."""
 
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from wugong.core.errors import DomainError
+from wugong.core.errors import DomainError, NotFound, PermissionDenied
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -31,3 +35,19 @@ def run_then_redirect(
     else:
         messages.success(request, ok)
     return redirect(to, **kwargs)
+
+
+def domain_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For signed-in pages: out of scope or missing → 404; a refused action → 403 (the message
+    is the service's)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as e:
+            raise Http404(str(e)) from e
+        except PermissionDenied as e:
+            raise DjangoPermissionDenied(str(e)) from e
+
+    return login_required(wrapped)

@@ -1,13 +1,10 @@
 """Pages of meetings and 四议两公开. Thin: parse, check, call one service or selector, render."""
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wugong.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from wugong.core.http import is_htmx
+from wugong.core.http import domain_pages, is_htmx
 from wugong.meetings import selectors, services
 from wugong.meetings.checkin import checkin_token_make, checkin_token_read, qr_svg
 from wugong.meetings.forms import (
@@ -44,21 +41,6 @@ from wugong.meetings.models import (
 from wugong.people.models import Household, Organisation, OrganisationKind, Person
 from wugong.places.models import Place
 from wugong.places.paths import subtree_q
-
-
-def domain_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Out of scope or missing → 404; a refused action → 403 (the message is the service's)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as e:
-            raise Http404(str(e)) from e
-        except PermissionDenied as e:
-            raise DjangoPermissionDenied(str(e)) from e
-
-    return login_required(wrapped)
 
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:

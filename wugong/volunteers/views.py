@@ -1,19 +1,17 @@
 """Pages of volunteering (志愿服务). Thin: parse, check, call one service or selector, render."""
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wugong.core.errors import DomainError, NotFound, PermissionDenied
+from wugong.core.http import domain_pages
 from wugong.meetings.checkin import qr_svg
 from wugong.people.models import Person
 from wugong.places.models import Place
@@ -22,21 +20,6 @@ from wugong.volunteers import selectors, services
 from wugong.volunteers.checkin import checkin_token_make
 from wugong.volunteers.forms import ActivityForm, TeamForm
 from wugong.volunteers.models import Activity, ActivityStatus, Attendance, Team
-
-
-def domain_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Out of scope or missing → 404; a refused action → 403 (the message is the service's)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as e:
-            raise Http404(str(e)) from e
-        except PermissionDenied as e:
-            raise DjangoPermissionDenied(str(e)) from e
-
-    return login_required(wrapped)
 
 
 def _activity(request: HttpRequest, pk: int) -> Activity:
